@@ -7,6 +7,10 @@
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 
 int cepoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 
@@ -48,6 +52,24 @@ int cepoll_eventfd_drain(int fd) {
     return (int)read(fd, &value, sizeof value);
 }
 
-int cepoll_accept(int listen_fd) {
-    return accept4(listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+int cepoll_accept(int listen_fd, char *peer, int peer_len) {
+    struct sockaddr_storage addr;
+    socklen_t len = sizeof addr;
+    int fd = accept4(listen_fd, (struct sockaddr *)&addr, &len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return fd;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    char host[INET6_ADDRSTRLEN] = "";
+    if (addr.ss_family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&addr;
+        inet_ntop(AF_INET, &in->sin_addr, host, sizeof host);
+        snprintf(peer, peer_len, "%s:%u", host, ntohs(in->sin_port));
+    } else if (addr.ss_family == AF_INET6) {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&addr;
+        inet_ntop(AF_INET6, &in6->sin6_addr, host, sizeof host);
+        snprintf(peer, peer_len, "[%s]:%u", host, ntohs(in6->sin6_port));
+    } else if (peer_len > 0) {
+        peer[0] = 0;
+    }
+    return fd;
 }

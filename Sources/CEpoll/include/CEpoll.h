@@ -33,7 +33,8 @@ int cepoll_eventfd(void);
 int cepoll_eventfd_signal(int fd);
 int cepoll_eventfd_drain(int fd);
 
-/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
-int cepoll_accept(int listen_fd);
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC and TCP_NODELAY set; writes the
+/// peer as "ip:port" (or "[ip6]:port") into `peer` (at least 64 bytes).
+int cepoll_accept(int listen_fd, char *peer, int peer_len);
 
 #endif
