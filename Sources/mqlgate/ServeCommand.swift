@@ -19,7 +19,7 @@ struct ServeCommand: AsyncParsableCommand {
         let server = HTTPServer(configuration: configuration, responder: router)
         try server.start()
         print("mqlgate listening on http://\(host):\(server.port)")
-        fflush(stdout)
+        fflush(nil)
         _ = await TerminationSignals.wait()
         await server.shutdown()
     }
