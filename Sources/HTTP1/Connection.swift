@@ -127,7 +127,9 @@ final class Connection {
     /// Shutdown began: finish the current request, then close.
     func beginShutdown() {
         keepAlive = false
-        if isIdle { close() }
+        if isIdle { return close() }
+        // A connection lingering only to let its last response arrive needs no more time.
+        if case .draining = state, outputStart == output.count { close() }
     }
 
     // MARK: Reading
@@ -353,7 +355,8 @@ final class Connection {
             closeAfterFlush = false
             transport.shutdownWrite()
             setDeadline(.drain, now: loop.now)
-            if peerClosed { close() }
+            // Lingering protects the response from a reset; a stopping server cannot wait for it.
+            if peerClosed || loop.isDraining { close() }
         }
     }
 

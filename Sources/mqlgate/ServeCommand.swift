@@ -16,11 +16,12 @@ struct ServeCommand: AsyncParsableCommand {
         let router = Router()
         router.add("GET", "/healthz") { _ in HTTPResponse(status: .noContent) }
         router.add("GET", "/readyz") { _ in HTTPResponse(status: .noContent) }
+        let signals = TerminationSignals()
         let server = HTTPServer(configuration: configuration, responder: router)
         try server.start()
         print("mqlgate listening on http://\(host):\(server.port)")
         fflush(nil)
-        _ = await TerminationSignals.wait()
+        _ = await signals.wait()
         await server.shutdown()
     }
 }

@@ -1,0 +1,54 @@
+import Foundation
+import HTTP1
+import Testing
+
+@Suite("Graceful shutdown")
+struct ShutdownTests {
+    @Test func inFlightRequestFinishesAndNewConnectionsAreRefused() async throws {
+        let server = try TestServer()
+        let port = server.port
+        let busy = try server.client()
+        let idle = try server.client()
+        #expect(idle.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        busy.send("GET /slow/400 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(100))
+        let started = Date()
+        let stopping = Task { await server.stop() }
+        // The idle keep-alive connection is closed right away...
+        #expect(idle.waitForClose())
+        #expect(Date().timeIntervalSince(started) < 0.3)
+        // ...the busy one gets its answer, told the connection is ending.
+        let response = try #require(busy.readResponse())
+        #expect(response.status == 200)
+        #expect(response.text == "slept 400")
+        #expect(response.header("connection") == "close")
+        await stopping.value
+        #expect((try? RawClient(port: port)) == nil)
+    }
+
+    @Test func graceDeadlineBoundsShutdown() async throws {
+        let server = try TestServer(configure: { $0.shutdownGracePeriod = .milliseconds(300) })
+        let client = try server.client()
+        client.send("GET /slow/5000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        try await Task.sleep(for: .milliseconds(50))
+        let started = Date()
+        await server.stop()
+        #expect(Date().timeIntervalSince(started) < 2)
+        #expect(client.readResponse() == nil)
+    }
+
+    @Test func sigtermTriggersShutdown() async throws {
+        let server = try TestServer()
+        let signals = TerminationSignals([SIGUSR2])
+        let client = try server.client()
+        #expect(client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        let waiter = Task { () -> Int32 in
+            let number = await signals.wait()
+            await server.stop()
+            return number
+        }
+        kill(getpid(), SIGUSR2)
+        #expect(await waiter.value == SIGUSR2)
+        #expect(client.waitForClose())
+    }
+}
