@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# HTTP benchmark: wrk -t1 -c64 keep-alive against mqlgate, a Hummingbird 2
+# peer and nginx, one after the other on this machine, then the ratios, and
+# the memory cost of 10,000 idle keep-alive connections to mqlgate.
+#   bench/http.sh [seconds per run]     default 10
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${1:-10}"
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+
+for tool in wrk nginx python3; do
+  command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install wrk nginx-light)"; exit 1; }
+done
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+
+echo "building mqlgate and the Hummingbird peer (release)..."
+swift build -c release --product mqlgate >/dev/null
+(cd bench/hummingbird-peer && swift build -c release >/dev/null)
+
+wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
+rate() { wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+
+.build/release/mqlgate serve --port 18180 >/dev/null &
+mqlgate_pid=$!
+wait_port 18180
+rate http://127.0.0.1:18180/healthz >/dev/null   # warm-up
+mqlgate=$(rate http://127.0.0.1:18180/healthz)
+idle=$(python3 bench/idle_connections.py "$mqlgate_pid" 18180 10000)
+kill -TERM "$mqlgate_pid"; wait "$mqlgate_pid" || true
+
+bench/hummingbird-peer/.build/release/HummingbirdPeer 18181 >/dev/null 2>&1 &
+hb_pid=$!
+wait_port 18181
+rate http://127.0.0.1:18181/healthz >/dev/null
+hummingbird=$(rate http://127.0.0.1:18181/healthz)
+kill "$hb_pid"; wait "$hb_pid" 2>/dev/null || true
+
+mkdir -p "$work/tmp"
+sed -e "s|__DIR__|$work|g" -e "s|__PORT__|18182|g" bench/nginx.conf > "$work/nginx.conf"
+nginx -c "$work/nginx.conf" -p "$work" 2>/dev/null &
+nginx_pid=$!
+wait_port 18182
+rate http://127.0.0.1:18182/ >/dev/null
+nginx_rate=$(rate http://127.0.0.1:18182/)
+kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+
+printf '\nGET /healthz, wrk -t1 -c64 -d%ss, keep-alive\n' "$duration"
+printf '  %-22s %12s req/s\n' mqlgate "$mqlgate" "Hummingbird 2" "$hummingbird" "nginx (return 204)" "$nginx_rate"
+awk -v m="$mqlgate" -v h="$hummingbird" -v n="$nginx_rate" 'BEGIN {
+  printf "  mqlgate / Hummingbird = %.2fx (target >= 2.0x)\n", m / h
+  printf "  mqlgate / nginx       = %.2fx (target >= 0.6x)\n", m / n }'
+echo "  $idle"
