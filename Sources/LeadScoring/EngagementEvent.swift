@@ -1,0 +1,180 @@
+import Foundation
+
+/// Something a lead did: the "engagement" half of scoring (spec §4).
+///
+/// `path` is derived once, when the event is made, from `properties.path` or
+/// else the path of `properties.url` (query and fragment removed), so that
+/// matching engagement rules never parses URLs.
+public struct EngagementEvent: Hashable, Sendable {
+    /// Client-supplied idempotency key (≤ 100 characters); the service assigns one when absent.
+    public var eventId: String?
+    /// The lead, by e-mail address (lower case)…
+    public var email: String?
+    /// …or by the service's lead id.
+    public var leadId: String?
+    /// `page_view`, `demo_request`, … or any custom type the model names; lower case.
+    public let type: String
+    /// When it happened.
+    public let occurredAt: Timestamp
+    /// Free properties (`url`, `path`, `asset`, `campaign`, …).
+    public let properties: [String: JSONValue]
+    /// The page path the event refers to, derived from `properties`; `nil` when there is none.
+    public let path: String?
+
+    public init(
+        eventId: String? = nil,
+        type: String,
+        occurredAt: Timestamp,
+        properties: [String: JSONValue] = [:],
+        email: String? = nil,
+        leadId: String? = nil
+    ) {
+        self.eventId = eventId
+        self.type = type
+        self.occurredAt = occurredAt
+        self.properties = properties
+        self.email = email
+        self.leadId = leadId
+        self.path = EngagementEvent.derivePath(properties)
+    }
+
+    // MARK: JSON
+
+    static let memberNames: Set<String> = ["event_id", "type", "occurred_at", "properties", "email", "lead_id"]
+
+    /// Longest `event_id` accepted.
+    public static let maxEventIdLength = 100
+
+    /// Validates an event document in the spec §4 shape, reporting every problem with its JSON pointer.
+    ///
+    /// - Parameters:
+    ///   - receivedAt: the moment the event was received: the default for a missing `occurred_at`,
+    ///     and the reference for the future-skew check.
+    ///   - maxFutureSkew: how far (in seconds) `occurred_at` may lie after `receivedAt`; `nil` disables the check.
+    ///   - requireLead: whether `email` or `lead_id` must be present (the service needs one; a file of events for one lead does not).
+    public init(
+        json: JSONValue,
+        receivedAt: Timestamp,
+        maxFutureSkew: Int64? = 300,
+        requireLead: Bool = false,
+        unknownMembers: Lead.UnknownMembers = .reject
+    ) throws(ValidationError) {
+        guard case .object(let members) = json else {
+            throw ValidationError([ValidationIssue(pointer: "", detail: "an event must be a JSON object, got \(json.typeName)")])
+        }
+        var r = JSONObjectReader(members)
+        if unknownMembers == .reject { r.rejectUnknown(known: EngagementEvent.memberNames) }
+
+        var eventId: String?
+        if let value = members["event_id"], value != .null {
+            if case .string(let s) = value, !s.isEmpty, s.count <= EngagementEvent.maxEventIdLength,
+               !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                eventId = s
+            } else {
+                r.fail("event_id", "expected a string of 1 to \(EngagementEvent.maxEventIdLength) printable characters")
+            }
+        }
+
+        var type = ""
+        if let raw = r.text("type", maxLength: 64) {
+            let lower = raw.lowercased()
+            if EngagementEvent.isValidType(lower) { type = lower }
+            else { r.fail("type", "event types use letters, digits, '_', '-', '.' and ':' (e.g. page_view)") }
+        } else if members["type"] == nil || members["type"] == .null || members["type"] == .string("") {
+            r.fail("type", "is required")
+        }
+
+        var occurredAt = receivedAt
+        if let value = members["occurred_at"], value != .null {
+            if case .string(let s) = value, let parsed = Timestamp(rfc3339: s) {
+                occurredAt = parsed
+                if let skew = maxFutureSkew, parsed.milliseconds > receivedAt.milliseconds + skew * 1000 {
+                    r.fail("occurred_at", "lies in the future (more than \(skew) s after \(receivedAt.rfc3339))")
+                }
+            } else {
+                r.fail("occurred_at", "expected an RFC 3339 date-time such as 2027-03-12T16:00:00Z")
+            }
+        }
+
+        var properties: [String: JSONValue] = [:]
+        if let value = members["properties"], value != .null {
+            if case .object(let object) = value { properties = object }
+            else { r.fail("properties", "expected an object, got \(value.typeName)") }
+        }
+
+        var email: String?
+        if let raw = r.text("email", maxLength: 254) {
+            email = Lead.normalizedEmail(raw)
+            if email == nil { r.fail("email", "not a valid e-mail address") }
+        }
+        let leadId = r.text("lead_id", maxLength: 200)
+        if requireLead, email == nil, leadId == nil, !r.issues.contains(where: { $0.pointer == "/email" }) {
+            r.fail("email", "either email or lead_id is required")
+        }
+
+        guard r.issues.isEmpty else { throw ValidationError(r.issues) }
+        self.init(eventId: eventId, type: type, occurredAt: occurredAt, properties: properties, email: email, leadId: leadId)
+    }
+
+    /// Validates one event JSON document.
+    public static func decode(
+        _ data: Data, receivedAt: Timestamp, maxFutureSkew: Int64? = 300, requireLead: Bool = false
+    ) throws(ValidationError) -> EngagementEvent {
+        try EngagementEvent(json: JSONValue.parse(data), receivedAt: receivedAt, maxFutureSkew: maxFutureSkew, requireLead: requireLead)
+    }
+
+    /// The event in the spec §4 JSON shape.
+    public var jsonValue: JSONValue {
+        var m: [String: JSONValue] = ["type": .string(type), "occurred_at": .string(occurredAt.rfc3339)]
+        if let eventId { m["event_id"] = .string(eventId) }
+        if let email { m["email"] = .string(email) }
+        if let leadId { m["lead_id"] = .string(leadId) }
+        if !properties.isEmpty { m["properties"] = .object(properties) }
+        return .object(m)
+    }
+
+    static func isValidType(_ type: String) -> Bool {
+        !type.isEmpty && type.utf8.count <= 64 && type.utf8.allSatisfy { b in
+            (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46 || b == 58
+        }
+    }
+
+    // MARK: Path
+
+    static func derivePath(_ properties: [String: JSONValue]) -> String? {
+        if case .string(let path)? = properties["path"], !path.isEmpty { return normalizedPath(path[...]) }
+        if case .string(let url)? = properties["url"], !url.isEmpty { return pathOfURL(url) }
+        return nil
+    }
+
+    /// `https://example.com/pricing?plan=pro#faq` → `/pricing`; a bare path passes through.
+    static func pathOfURL(_ url: String) -> String {
+        var rest = url[...]
+        if let scheme = rest.range(of: "://") {
+            rest = rest[scheme.upperBound...]
+        } else if rest.hasPrefix("//") {
+            rest = rest.dropFirst(2)
+        } else {
+            return normalizedPath(rest)
+        }
+        guard let start = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }), rest[start] == "/" else { return "/" }
+        return normalizedPath(rest[start...])
+    }
+
+    static func normalizedPath(_ path: Substring) -> String {
+        var p = path
+        if let end = p.firstIndex(where: { $0 == "?" || $0 == "#" }) { p = p[..<end] }
+        return p.hasPrefix("/") ? String(p) : "/" + p
+    }
+}
+
+extension EngagementEvent: Codable {
+    /// Decodes stored events; no future-skew check, unknown members ignored.
+    public init(from decoder: any Decoder) throws {
+        try self.init(json: JSONValue(from: decoder), receivedAt: Timestamp(milliseconds: 0), maxFutureSkew: nil, unknownMembers: .ignore)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try jsonValue.encode(to: encoder)
+    }
+}

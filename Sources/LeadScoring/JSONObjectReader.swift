@@ -1,0 +1,59 @@
+/// Reads members of one JSON object with validation, collecting every issue with its pointer.
+struct JSONObjectReader {
+    let members: [String: JSONValue]
+    let base: String
+    var issues: [ValidationIssue] = []
+
+    static let maxTextLength = 1024
+
+    init(_ members: [String: JSONValue], pointer base: String = "") {
+        self.members = members
+        self.base = base
+    }
+
+    func pointer(_ key: String) -> String { base + "/" + ValidationError.escape(key) }
+
+    mutating func fail(_ key: String, _ detail: String) {
+        issues.append(ValidationIssue(pointer: pointer(key), detail: detail))
+    }
+
+    /// Flags members outside `known` (members in `ignored` pass silently).
+    mutating func rejectUnknown(known: Set<String>, ignored: Set<String> = []) {
+        for key in members.keys.sorted() where !known.contains(key) && !ignored.contains(key) {
+            fail(key, "unknown member \"\(key)\"")
+        }
+    }
+
+    /// A trimmed, non-empty string; `null`, absence and `""` all read as `nil`.
+    mutating func text(_ key: String, maxLength: Int = maxTextLength) -> String? {
+        guard let value = members[key] else { return nil }
+        switch value {
+        case .null:
+            return nil
+        case .string(let s):
+            let trimmed = s.trimmingWhitespace
+            if trimmed.isEmpty { return nil }
+            if trimmed.count > maxLength {
+                fail(key, "must be at most \(maxLength) characters")
+                return nil
+            }
+            return trimmed
+        case .number, .bool:
+            // Forms and CRMs send "12345" and 12345 alike for identifiers.
+            return value.scalarText
+        default:
+            fail(key, "expected a string, got \(value.typeName)")
+            return nil
+        }
+    }
+}
+
+extension StringProtocol {
+    /// The string without leading and trailing Unicode whitespace.
+    var trimmingWhitespace: String {
+        var scalars = Substring(self).unicodeScalars[...]
+        while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
+        while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }
+        return String(String.UnicodeScalarView(scalars))
+    }
+}

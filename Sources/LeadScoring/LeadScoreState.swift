@@ -1,0 +1,74 @@
+/// Everything needed to score one lead at any moment, updated one event at a time (spec §5 "incremental").
+///
+/// It holds the lead's fit matches and a bounded aggregate per engagement
+/// rule, never the events themselves, so applying an event costs
+/// O(rules it touches) however long the history. The state depends only on
+/// the lead and the *set* of events applied — not their order — so a full
+/// recompute gives the identical state and result.
+///
+/// The state is `Codable` so the service can persist or cache it. It is
+/// stamped with the model's version and fingerprint: a state made under
+/// another model is refused (`ScoringError.modelMismatch`) and must be
+/// rebuilt from the stored events with `LeadScorer.recompute(lead:events:)`.
+/// Applying the same event twice counts it twice: de-duplication by
+/// `event_id` belongs to the caller.
+public struct LeadScoreState: Codable, Equatable, Sendable {
+    /// The `version` of the model that built the state.
+    public private(set) var modelVersion: String
+    /// The fingerprint of the model that built the state.
+    public private(set) var modelFingerprint: UInt64
+    /// Events applied.
+    public internal(set) var eventCount: Int
+    /// The latest `occurred_at` among them. Decay is read at `max(now, lastEventAt)`, so no event is ever younger than zero.
+    public internal(set) var lastEventAt: Timestamp?
+
+    /// Indices of the fit rules that match the lead, ascending.
+    var fitMatches: [Int]
+    /// One aggregate per engagement rule, in model order.
+    var rules: [RuleAggregate]
+    /// Latest time of an event of each SLA-tracked type (`any_event`), by slot.
+    var typeLatest: [Int64?]
+
+    init(model: ScoringModel, fitMatches: [Int]) {
+        modelVersion = model.version
+        modelFingerprint = model.fingerprint
+        eventCount = 0
+        lastEventAt = nil
+        self.fitMatches = fitMatches
+        rules = Array(repeating: RuleAggregate(), count: model.engagementRules.count)
+        typeLatest = Array(repeating: nil, count: model.trackedTypes.count)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case modelVersion = "model_version", modelFingerprint = "model_fingerprint", eventCount = "event_count"
+        case lastEventAt = "last_event_at", fitMatches = "fit", rules, typeLatest = "seen"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        modelVersion = try c.decode(String.self, forKey: .modelVersion)
+        // Hex text: a 64-bit integer does not survive every JSON reader.
+        let hex = try c.decode(String.self, forKey: .modelFingerprint)
+        guard let fingerprint = UInt64(hex, radix: 16) else {
+            throw DecodingError.dataCorruptedError(forKey: .modelFingerprint, in: c, debugDescription: "expected 16 hex digits")
+        }
+        modelFingerprint = fingerprint
+        eventCount = try c.decode(Int.self, forKey: .eventCount)
+        lastEventAt = try c.decodeIfPresent(Timestamp.self, forKey: .lastEventAt)
+        fitMatches = try c.decode([Int].self, forKey: .fitMatches)
+        rules = try c.decode([RuleAggregate].self, forKey: .rules)
+        typeLatest = try c.decode([Int64?].self, forKey: .typeLatest)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(modelVersion, forKey: .modelVersion)
+        let hex = String(modelFingerprint, radix: 16)
+        try c.encode(String(repeating: "0", count: 16 - hex.count) + hex, forKey: .modelFingerprint)
+        try c.encode(eventCount, forKey: .eventCount)
+        try c.encodeIfPresent(lastEventAt, forKey: .lastEventAt)
+        try c.encode(fitMatches, forKey: .fitMatches)
+        try c.encode(rules, forKey: .rules)
+        try c.encode(typeLatest, forKey: .typeLatest)
+    }
+}

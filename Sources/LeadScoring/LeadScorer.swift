@@ -1,0 +1,191 @@
+/// Scores leads with one model: fit once per lead update, engagement one event at a time.
+///
+/// All functions are pure: the result depends only on (model, lead, events,
+/// now). A typical service loop:
+///
+/// ```swift
+/// var state = scorer.makeState(for: lead)        // or decode the cached one
+/// try scorer.apply(event, to: &state)            // O(rules the event touches)
+/// let result = try scorer.result(of: state, at: now)
+/// ```
+public struct LeadScorer: Sendable {
+    public let model: ScoringModel
+
+    public init(model: ScoringModel) {
+        self.model = model
+    }
+
+    // MARK: State
+
+    /// A state for a lead with no events yet.
+    public func makeState(for lead: Lead) -> LeadScoreState {
+        LeadScoreState(model: model, fitMatches: fitMatches(for: lead))
+    }
+
+    /// Whether a (cached) state was built by this very model and can be used as it is.
+    public func isCurrent(_ state: LeadScoreState) -> Bool {
+        state.modelFingerprint == model.fingerprint && state.modelVersion == model.version
+            && state.rules.count == model.engagementRules.count && state.typeLatest.count == model.trackedTypes.count
+    }
+
+    /// Re-evaluates fit after the lead's fields changed; the engagement part is kept.
+    public func update(_ state: inout LeadScoreState, with lead: Lead) throws(ScoringError) {
+        try check(state)
+        state.fitMatches = fitMatches(for: lead)
+    }
+
+    /// Applies one event. Returns whether any engagement rule or SLA condition took note of it.
+    @discardableResult
+    public func apply(_ event: EngagementEvent, to state: inout LeadScoreState) throws(ScoringError) -> Bool {
+        try check(state)
+        return record(event, in: &state)
+    }
+
+    /// Applies events in any order.
+    public func apply(_ events: some Sequence<EngagementEvent>, to state: inout LeadScoreState) throws(ScoringError) {
+        try check(state)
+        for event in events { record(event, in: &state) }
+    }
+
+    /// The state for a lead and all its events, built from scratch (after a model change, or to verify a cached one).
+    public func recompute(lead: Lead, events: some Sequence<EngagementEvent>) -> LeadScoreState {
+        var state = makeState(for: lead)
+        for event in events { record(event, in: &state) }
+        return state
+    }
+
+    /// Scores a lead and its events from scratch at `now`.
+    public func score(lead: Lead, events: some Sequence<EngagementEvent>, at now: Timestamp) -> ScoreResult {
+        let state = recompute(lead: lead, events: events)
+        var reasons: [Contribution] = []
+        return result(state, now: now, reasons: &reasons)
+    }
+
+    // MARK: Reading
+
+    /// The numbers of the score at `now`, without the explanation (no allocation).
+    public func summary(of state: LeadScoreState, at now: Timestamp) throws(ScoringError) -> ScoreSummary {
+        try check(state)
+        var unused: [Contribution] = []
+        return evaluate(state, now: now, reasons: &unused, explain: false)
+    }
+
+    /// The full score at `now`, with per-rule reasons.
+    public func result(of state: LeadScoreState, at now: Timestamp) throws(ScoringError) -> ScoreResult {
+        try check(state)
+        var reasons: [Contribution] = []
+        return result(state, now: now, reasons: &reasons)
+    }
+
+    /// The SLA of a lead qualifying at `qualifiedAt` with this result, or `nil` when the model has no SLA or no tier applies.
+    public func sla(for state: LeadScoreState, result: ScoreResult, qualifiedAt: Timestamp) -> SLAAssignment? {
+        guard let policy = model.sla else { return nil }
+        return policy.assign(score: result.score, grade: result.grade, hasEventOfType: { hasEvent(ofType: $0, in: state) },
+                             qualifiedAt: qualifiedAt)
+    }
+
+    /// Whether the state has seen an event of a type named by an SLA tier's `any_event`.
+    public func hasEvent(ofType type: String, in state: LeadScoreState) -> Bool {
+        guard let slot = model.dispatch[type]?.trackedSlot, slot >= 0, slot < state.typeLatest.count else { return false }
+        return state.typeLatest[slot] != nil
+    }
+
+    /// The lifecycle rules of this model's thresholds.
+    public var lifecycle: LeadLifecycle { LeadLifecycle(thresholds: model.thresholds) }
+
+    // MARK: Internals
+
+    private func check(_ state: LeadScoreState) throws(ScoringError) {
+        guard state.modelFingerprint == model.fingerprint, state.modelVersion == model.version else {
+            throw .modelMismatch(stateVersion: state.modelVersion, modelVersion: model.version)
+        }
+        guard state.rules.count == model.engagementRules.count, state.typeLatest.count == model.trackedTypes.count,
+              state.fitMatches.allSatisfy({ $0 >= 0 && $0 < model.fitRules.count })
+        else { throw .malformedState }
+    }
+
+    private func fitMatches(for lead: Lead) -> [Int] {
+        model.fitRules.indices.filter { model.fitRules[$0].matches(lead, freeMailDomains: model.freeMailDomains) }
+    }
+
+    @discardableResult
+    private func record(_ event: EngagementEvent, in state: inout LeadScoreState) -> Bool {
+        let t = event.occurredAt.milliseconds
+        state.eventCount += 1
+        if state.lastEventAt == nil || t > state.lastEventAt!.milliseconds { state.lastEventAt = event.occurredAt }
+        guard let dispatch = model.dispatch[event.type] else { return false }
+        var touched = false
+        if dispatch.trackedSlot >= 0 {
+            if state.typeLatest[dispatch.trackedSlot].map({ t > $0 }) ?? true { state.typeLatest[dispatch.trackedSlot] = t }
+            touched = true
+        }
+        for index in dispatch.rules {
+            let rule = model.engagementRules[index]
+            guard rule.matchesDetails(event) else { continue }
+            state.rules[index].record(t, rule: rule, clock: model.clock)
+            touched = true
+        }
+        return touched
+    }
+
+    private func result(_ state: LeadScoreState, now: Timestamp, reasons: inout [Contribution]) -> ScoreResult {
+        let summary = evaluate(state, now: now, reasons: &reasons, explain: true)
+        // Largest magnitude first; the stable sort keeps model order among equals.
+        let ordered = reasons.enumerated().sorted { a, b in
+            let (x, y) = (a.element.points.cents.magnitude, b.element.points.cents.magnitude)
+            return x != y ? x > y : a.offset < b.offset
+        }.map(\.element)
+        let thresholds = model.thresholds
+        var unmet: [QualificationGap] = []
+        if summary.score < thresholds.mql { unmet.append(.score) }
+        if let minFit = thresholds.minFit, summary.fitScore < minFit { unmet.append(.fit) }
+        if summary.signals < thresholds.minSignals { unmet.append(.signals) }
+        if summary.disqualified { unmet.append(.disqualified) }
+        let disqualifiedBy = state.fitMatches.filter { model.fitRules[$0].disqualifies }.map { model.fitRules[$0].name }
+        return ScoreResult(score: summary.score, fitScore: summary.fitScore, engagementScore: summary.engagementScore,
+                           grade: summary.grade, qualified: summary.qualified, disqualifiedBy: disqualifiedBy,
+                           signals: summary.signals, unmet: unmet, reasons: ordered, modelVersion: model.version, scoredAt: now)
+    }
+
+    /// The one place scores are computed, so the summary and the full result can never disagree.
+    private func evaluate(_ state: LeadScoreState, now: Timestamp, reasons: inout [Contribution], explain: Bool) -> ScoreSummary {
+        var fit: Int64 = 0
+        var disqualified = false
+        for index in state.fitMatches {
+            let rule = model.fitRules[index]
+            fit += rule.points.cents
+            if rule.disqualifies { disqualified = true }
+            if explain, rule.points != .zero { reasons.append(Contribution(rule: rule.name, points: rule.points)) }
+        }
+
+        var engagement: Int64 = 0
+        var signals = 0
+        let readAt = max(now.milliseconds, state.lastEventAt?.milliseconds ?? now.milliseconds)
+        let (readingPeriod, factor) = model.clock.reading(at: readAt)
+        let rules = model.engagementRules
+        for index in rules.indices {
+            let aggregate = state.rules[index]
+            guard aggregate.maxPeriod != nil else { continue }
+            let rule = rules[index]
+            var cents = aggregate.decayedCents(rule: rule, clock: model.clock, readingPeriod: readingPeriod, factor: factor)
+            if let cap = rule.cap {
+                let limit = Double(cap.cents)
+                cents = min(limit, max(-limit, cents))
+            }
+            let rounded = Points.wholeCents(cents)
+            guard rounded != 0 else { continue }
+            engagement += rounded
+            if rounded > 0 { signals += 1 }
+            if explain { reasons.append(Contribution(rule: rule.name, points: Points(cents: rounded))) }
+        }
+
+        let fitPoints = Points(cents: fit), engagementPoints = Points(cents: engagement)
+        let score = fitPoints + engagementPoints
+        let thresholds = model.thresholds
+        let qualified = !disqualified && score >= thresholds.mql && (thresholds.minFit.map { fitPoints >= $0 } ?? true)
+            && signals >= thresholds.minSignals
+        return ScoreSummary(score: score, fitScore: fitPoints, engagementScore: engagementPoints,
+                            grade: model.grades.grade(fit: fitPoints, engagement: engagementPoints),
+                            signals: signals, disqualified: disqualified, qualified: qualified)
+    }
+}
