@@ -16,11 +16,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // System libraries, each wrapped by a small target.
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // Glibc's Swift module does not export epoll/eventfd; this shim does.
         .target(name: "CEpoll"),
 
@@ -32,11 +34,25 @@ let package = Package(
             name: "LeadScoring",
             dependencies: [.product(name: "Yams", package: "Yams")]
         ),
+        // The service: configuration, storage, ingestion, API, delivery.
+        .target(
+            name: "MQLGate",
+            dependencies: [
+                "HTTP1",
+                "LeadScoring",
+                "CSQLite",
+                "COpenSSL",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
         .executableTarget(
             name: "mqlgate",
             dependencies: [
                 "HTTP1",
                 "LeadScoring",
+                "MQLGate",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -45,6 +61,10 @@ let package = Package(
         .testTarget(
             name: "HTTP1Tests",
             dependencies: ["HTTP1", "COpenSSL", "CZlib"]
+        ),
+        .testTarget(
+            name: "MQLGateTests",
+            dependencies: ["MQLGate", "HTTP1", "LeadScoring"]
         ),
         .testTarget(
             name: "LeadScoringTests",

@@ -1,0 +1,136 @@
+import Foundation
+
+/// The one thread that writes to the database. Every write is a job; the
+/// writer takes all pending jobs, runs each inside its own savepoint of
+/// one transaction, commits once (one fsync with `synchronous=FULL`) and
+/// only then reports each job's outcome. Concurrent requests thereby share
+/// one commit, and a job that fails rolls back alone.
+final class GroupCommitWriter: @unchecked Sendable {
+    private struct Job {
+        /// Reports `error` without running the work.
+        let fail: @Sendable (Error) -> Void
+        /// Runs inside the savepoint; says whether the work failed and returns
+        /// the completion to call once the commit's fate is known.
+        let run: (SQLiteConnection) -> (failed: Bool, complete: @Sendable (Error?) -> Void)
+    }
+
+    /// Called after each commit with the number of jobs it carried.
+    var onCommit: (@Sendable (Int, Duration) -> Void)?
+    /// Called when a commit fails, so caches derived from uncommitted writes can be dropped.
+    var onCommitFailure: (() -> Void)?
+
+    private let connection: SQLiteConnection
+    private let condition = NSCondition()
+    private var pending: [Job] = []
+    private var stopping = false
+    private var thread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
+    private let maxJobsPerCommit: Int
+
+    init(connection: SQLiteConnection, maxJobsPerCommit: Int = 1024) {
+        self.connection = connection
+        self.maxJobsPerCommit = maxJobsPerCommit
+    }
+
+    func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "mqlgate.writer"
+        thread.qualityOfService = .userInitiated
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs `work` on the writer thread inside the next commit; `completion`
+    /// gets its value once that commit is durable, or the error.
+    func submit<T>(_ work: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, Error>) -> Void) {
+        let job = Job(fail: { completion(.failure($0)) }) { connection in
+            do {
+                let value = try work(connection)
+                nonisolated(unsafe) let captured = value
+                return (false, { error in completion(error.map { .failure($0) } ?? .success(captured)) })
+            } catch {
+                return (true, { _ in completion(.failure(error)) })
+            }
+        }
+        condition.lock()
+        guard !stopping else {
+            condition.unlock()
+            completion(.failure(SQLiteError(code: 21, message: "the store is shutting down")))
+            return
+        }
+        pending.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// The async form of `submit`.
+    func write<T>(_ work: @escaping (SQLiteConnection) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            submit(work) { result in
+                nonisolated(unsafe) let result = result
+                continuation.resume(with: result)
+            }
+        }
+    }
+
+    /// Finishes queued jobs, then stops the thread.
+    func stop() {
+        condition.lock()
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if thread != nil { stopped.wait() }
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while pending.isEmpty && !stopping { condition.wait() }
+            if pending.isEmpty && stopping {
+                condition.unlock()
+                break
+            }
+            let batch = Array(pending.prefix(maxJobsPerCommit))
+            pending.removeFirst(batch.count)
+            condition.unlock()
+            commit(batch)
+        }
+        stopped.signal()
+    }
+
+    private func commit(_ batch: [Job]) {
+        let started = ContinuousClock.now
+        var completions: [@Sendable (Error?) -> Void] = []
+        completions.reserveCapacity(batch.count)
+        do {
+            try connection.execute("BEGIN IMMEDIATE")
+        } catch {
+            // Without a transaction nothing may run; every job learns why.
+            batch.forEach { job in job.fail(error) }
+            return
+        }
+        for job in batch {
+            // A savepoint per job: a failing job undoes only its own writes.
+            do {
+                try connection.execute("SAVEPOINT job")
+            } catch {
+                job.fail(error)
+                continue
+            }
+            let outcome = job.run(connection)
+            completions.append(outcome.complete)
+            if outcome.failed { try? connection.execute("ROLLBACK TO job") }
+            try? connection.execute("RELEASE job")
+        }
+        var commitError: Error?
+        do {
+            try connection.execute("COMMIT")
+        } catch {
+            commitError = error
+            try? connection.execute("ROLLBACK")
+            onCommitFailure?()
+        }
+        onCommit?(batch.count, ContinuousClock.now - started)
+        completions.forEach { $0(commitError) }
+    }
+}

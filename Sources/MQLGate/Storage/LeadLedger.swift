@@ -1,0 +1,336 @@
+import Foundation
+import LeadScoring
+
+/// The write side of the store. It lives on the writer thread only: every
+/// method runs inside a `GroupCommitWriter` job, so reads of the cache and
+/// the database here never race with another write.
+///
+/// Per-lead scoring state is cached in memory (the hot path of ingestion);
+/// the database stays the truth: the cache only ever holds what the current
+/// transaction or an earlier committed one wrote, and a failed commit
+/// empties it.
+final class LeadLedger {
+    /// What a job knows about one lead while it works on it.
+    struct WorkingLead {
+        var id: String
+        var lead: Lead
+        var state: LeadScoreState
+        var lifecycle: LifecycleState
+        var createdAt: Timestamp
+        var updatedAt: Timestamp
+        var isNew: Bool
+    }
+
+    struct Effects {
+        var handoffs = 0
+        var breaches = 0
+        var outboxMessages = 0
+    }
+
+    let db: SQLiteConnection
+    var scorer: LeadScorer
+    private var cache: [String: WorkingLead] = [:]
+    private var idByEmail: [String: String] = [:]
+    private let cacheLimit: Int
+    private(set) var effects = Effects()
+
+    init(db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000) {
+        self.db = db
+        self.scorer = scorer
+        self.cacheLimit = cacheLimit
+    }
+
+    /// Called when a commit failed: the cache may hold writes that never landed.
+    func forgetCache() {
+        cache.removeAll()
+        idByEmail.removeAll()
+    }
+
+    func takeEffects() -> Effects {
+        defer { effects = Effects() }
+        return effects
+    }
+
+    // MARK: Leads
+
+    /// Creates or updates a lead by e-mail; fields present in `update` replace stored ones.
+    func upsert(_ update: Lead, now: Timestamp) throws -> (LeadRecord, created: Bool) {
+        var working: WorkingLead
+        if let existing = try load(email: update.email) {
+            working = existing
+            working.lead = Self.merge(existing.lead, with: update)
+        } else {
+            working = makeLead(update, now: now)
+        }
+        try scorer.update(&working.state, with: working.lead)
+        let record = try settle(&working, now: now)
+        remember(working)
+        return (record, working.isNew)
+    }
+
+    /// Stores events and rescores the leads they touch; one outcome per event, in order.
+    func ingest(_ events: [EngagementEvent], now: Timestamp) throws -> [EventOutcome] {
+        var outcomes: [EventOutcome] = []
+        outcomes.reserveCapacity(events.count)
+        var touched: [String: WorkingLead] = [:]
+        var order: [String] = []
+        let insert = try db.statement(
+            "INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
+        )
+        for (index, event) in events.enumerated() {
+            var working: WorkingLead
+            if let leadID = event.leadId {
+                if let current = touched[leadID] {
+                    working = current
+                } else if let stored = try load(id: leadID) {
+                    working = stored
+                } else {
+                    outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/lead_id", detail: "no lead with id \(leadID)")))
+                    continue
+                }
+            } else if let email = event.email {
+                if let id = idByEmail[email], let current = touched[id] {
+                    working = current
+                } else if let stored = try load(email: email) {
+                    working = touched[stored.id] ?? stored
+                } else {
+                    // An event for an unknown e-mail creates a bare lead (spec §4).
+                    working = makeLead(Lead(email: email), now: now)
+                    try scorer.update(&working.state, with: working.lead)
+                }
+            } else {
+                outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/email", detail: "either email or lead_id is required")))
+                continue
+            }
+            if working.isNew && touched[working.id] == nil {
+                // The lead row must exist before its events reference it.
+                try insertLeadRow(working, now: now)
+            }
+            var stored = event
+            stored.eventId = event.eventId ?? Identifier.make("ev_", at: now.milliseconds)
+            stored.email = nil
+            stored.leadId = nil
+            try insert.bind(
+                .text(stored.eventId!), .text(working.id), .text(stored.type), .integer(stored.occurredAt.milliseconds),
+                .integer(now.milliseconds), .blob(JSONWriter.bytes(stored.jsonValue))
+            ).run()
+            if db.changes == 0 {
+                outcomes.append(.duplicate(eventID: stored.eventId!))
+                if touched[working.id] == nil && working.isNew { touched[working.id] = working; order.append(working.id) }
+                continue
+            }
+            _ = try scorer.apply(stored, to: &working.state)
+            if touched[working.id] == nil { order.append(working.id) }
+            touched[working.id] = working
+            idByEmail[working.lead.email] = working.id
+            outcomes.append(.accepted(eventID: stored.eventId!, leadID: working.id))
+        }
+        for id in order {
+            guard var working = touched[id] else { continue }
+            _ = try settle(&working, now: now)
+            remember(working)
+        }
+        return outcomes
+    }
+
+    /// Erases a lead with its events, handoffs and undelivered messages.
+    func delete(id: String) throws -> Bool {
+        guard let working = try load(id: id) else { return false }
+        try db.statement("DELETE FROM outbox WHERE handoff_id IN (SELECT id FROM handoffs WHERE lead_id = ?)").bind(.text(id)).run()
+        try db.statement("DELETE FROM leads WHERE id = ?").bind(.text(id)).run()
+        cache.removeValue(forKey: id)
+        idByEmail.removeValue(forKey: working.lead.email)
+        return true
+    }
+
+    // MARK: Handoffs
+
+    /// Records sales feedback on a handoff and moves the lead's stage.
+    func feedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, now: Timestamp) throws -> HandoffRecord {
+        guard var handoff = try HandoffRows.load(db, id: handoffID) else { throw StoreError.notFound("handoff \(handoffID)") }
+        guard var working = try load(id: handoff.leadID) else { throw StoreError.notFound("lead \(handoff.leadID)") }
+        guard handoff.episode == working.lifecycle.episode else {
+            throw StoreError.conflict("handoff \(handoffID) belongs to an earlier qualification episode; the lead has since been recycled")
+        }
+        let decision: LifecycleDecision
+        do {
+            decision = try scorer.lifecycle.applyFeedback(outcome, to: working.lifecycle, at: now)
+        } catch {
+            throw StoreError.conflict(error.description)
+        }
+        handoff.feedback.append(HandoffRecord.Feedback(outcome: outcome, reason: reason, owner: owner, at: now))
+        try HandoffRows.update(db, handoff)
+        try recordChanges(decision.changes, leadID: working.id)
+        working.lifecycle = decision.state
+        try updateLeadRow(working, result: try scorer.result(of: working.state, at: now), now: now)
+        remember(working)
+        try enqueue(type: "handoff.feedback", handoff: handoff, now: now)
+        return handoff
+    }
+
+    /// Marks open handoffs whose deadline passed without feedback as breached.
+    func markBreaches(now: Timestamp, limit: Int = 500) throws -> [HandoffRecord] {
+        let due = try db.statement(
+            "SELECT id FROM handoffs WHERE outcome = 'open' AND breached_at IS NULL AND due_at IS NOT NULL AND due_at <= ? ORDER BY due_at LIMIT ?"
+        ).bind(.integer(now.milliseconds), .int(limit))
+        var ids: [String] = []
+        while try due.step() { ids.append(due.string(0) ?? "") }
+        var breached: [HandoffRecord] = []
+        for id in ids {
+            guard var handoff = try HandoffRows.load(db, id: id), let due = handoff.sla?.dueAt else { continue }
+            // The breach happened at the deadline, even if it is noticed later (after a restart).
+            handoff.breachedAt = due
+            try HandoffRows.update(db, handoff)
+            try enqueue(type: "handoff.sla_breached", handoff: handoff, now: now)
+            effects.breaches += 1
+            breached.append(handoff)
+        }
+        return breached
+    }
+
+    // MARK: Internals
+
+    private func makeLead(_ lead: Lead, now: Timestamp) -> WorkingLead {
+        WorkingLead(
+            id: Identifier.make("ld_", at: now.milliseconds), lead: lead, state: scorer.makeState(for: lead),
+            lifecycle: .initial, createdAt: now, updatedAt: now, isNew: true
+        )
+    }
+
+    /// Scores the lead now, applies the lifecycle rules, writes the handoff
+    /// and outbox rows when it qualifies, and persists the lead.
+    private func settle(_ working: inout WorkingLead, now: Timestamp) throws -> LeadRecord {
+        let result = try scorer.result(of: working.state, at: now)
+        let decision = scorer.lifecycle.evaluate(working.lifecycle, result: result, at: now)
+        if decision.changed {
+            try recordChanges(decision.changes, leadID: working.id)
+            working.lifecycle = decision.state
+        }
+        if let trigger = decision.handoff {
+            let handoff = HandoffRecord(
+                id: Identifier.make("ho_", at: now.milliseconds), leadID: working.id, email: working.lead.email,
+                episode: trigger.episode, score: result.score, fitScore: result.fitScore, engagementScore: result.engagementScore,
+                grade: result.grade.description, reasons: result.reasons, modelVersion: result.modelVersion,
+                qualifiedAt: trigger.qualifiedAt,
+                sla: scorer.sla(for: working.state, result: result, qualifiedAt: trigger.qualifiedAt),
+                feedback: [], breachedAt: nil, createdAt: now
+            )
+            // UNIQUE(lead_id, episode) makes a second handoff for one episode impossible.
+            try HandoffRows.insert(db, handoff)
+            try enqueue(type: "handoff.created", handoff: handoff, now: now)
+            effects.handoffs += 1
+        }
+        working.updatedAt = now
+        if working.isNew {
+            try insertLeadRow(working, now: now)
+        }
+        try updateLeadRow(working, result: result, now: now)
+        working.isNew = false
+        return LeadRecord(
+            id: working.id, lead: working.lead, lifecycle: working.lifecycle, result: result,
+            createdAt: working.createdAt, updatedAt: working.updatedAt
+        )
+    }
+
+    private func enqueue(type: String, handoff: HandoffRecord, now: Timestamp) throws {
+        let id = Identifier.make("msg_", at: now.milliseconds)
+        let payload: JSONValue = .object(["type": .string(type), "timestamp": .time(now), "data": handoff.json()])
+        try db.statement("INSERT INTO outbox (id, type, handoff_id, payload, created_at) VALUES (?, ?, ?, ?, ?)")
+            .bind(.text(id), .text(type), .text(handoff.id), .blob(JSONWriter.bytes(payload)), .integer(now.milliseconds)).run()
+        effects.outboxMessages += 1
+    }
+
+    private func recordChanges(_ changes: [StageChange], leadID: String) throws {
+        let insert = try db.statement("INSERT INTO stage_changes (lead_id, from_stage, to_stage, reason, at) VALUES (?, ?, ?, ?, ?)")
+        for change in changes {
+            try insert.bind(.text(leadID), .text(change.from.rawValue), .text(change.to.rawValue), .text(change.reason), .integer(change.at.milliseconds)).run()
+        }
+    }
+
+    private func insertLeadRow(_ working: WorkingLead, now: Timestamp) throws {
+        try db.statement("""
+            INSERT INTO leads (id, email, profile, stage, lifecycle, score, result, score_state, model_fingerprint, created_at, updated_at)
+            VALUES (?, ?, ?, ?, '{}', 0, '{}', NULL, '', ?, ?) ON CONFLICT(id) DO NOTHING
+            """).bind(
+                .text(working.id), .text(working.lead.email), .blob(JSONWriter.bytes(working.lead.jsonValue)),
+                .text(working.lifecycle.stage.rawValue), .integer(working.createdAt.milliseconds), .integer(now.milliseconds)
+            ).run()
+    }
+
+    private func updateLeadRow(_ working: WorkingLead, result: ScoreResult, now: Timestamp) throws {
+        try db.statement("""
+            UPDATE leads SET profile = ?, stage = ?, lifecycle = ?, score = ?, result = ?, score_state = ?,
+                model_fingerprint = ?, updated_at = ? WHERE id = ?
+            """).bind(
+                .blob(JSONWriter.bytes(working.lead.jsonValue)), .text(working.lifecycle.stage.rawValue),
+                .blob(try StoredJSON.encode(working.lifecycle)), .real(result.score.value), .blob(try StoredJSON.encode(result)),
+                .blob(try StoredJSON.encode(working.state)), .text(scorer.model.fingerprintHex), .integer(now.milliseconds),
+                .text(working.id)
+            ).run()
+    }
+
+    private func remember(_ working: WorkingLead) {
+        if cache.count >= cacheLimit {
+            // Crude but bounded: drop everything; the store rebuilds entries on demand.
+            forgetCache()
+        }
+        var entry = working
+        entry.isNew = false
+        cache[working.id] = entry
+        idByEmail[working.lead.email] = working.id
+    }
+
+    private func load(email: String) throws -> WorkingLead? {
+        if let id = idByEmail[email], let cached = cache[id] { return cached }
+        return try loadRow(where: "email = ?", .text(email))
+    }
+
+    private func load(id: String) throws -> WorkingLead? {
+        if let cached = cache[id] { return cached }
+        return try loadRow(where: "id = ?", .text(id))
+    }
+
+    /// Reads a lead; its scoring state is rebuilt from its events when it was made by another model.
+    private func loadRow(where condition: String, _ value: SQLiteValue) throws -> WorkingLead? {
+        let query = try db.statement(
+            "SELECT id, profile, lifecycle, score_state, model_fingerprint, created_at, updated_at FROM leads WHERE \(condition)"
+        ).bind(value)
+        guard try query.step() else { return nil }
+        let id = query.string(0) ?? ""
+        let lead = try StoredJSON.decodeLead(query.blob(1))
+        let lifecycle = (try? StoredJSON.decode(LifecycleState.self, query.blob(2))) ?? .initial
+        var state = try? StoredJSON.decode(LeadScoreState.self, query.blob(3))
+        let createdAt = Timestamp(milliseconds: query.int(5))
+        let updatedAt = Timestamp(milliseconds: query.int(6))
+        if state == nil || !scorer.isCurrent(state!) {
+            state = scorer.recompute(lead: lead, events: try storedEvents(leadID: id))
+        }
+        let working = WorkingLead(id: id, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
+        return working
+    }
+
+    func storedEvents(leadID: String) throws -> [EngagementEvent] {
+        let query = try db.statement("SELECT body FROM events WHERE lead_id = ?").bind(.text(leadID))
+        var events: [EngagementEvent] = []
+        while try query.step() { events.append(try StoredJSON.decodeEvent(query.blob(0))) }
+        return events
+    }
+
+    static func merge(_ old: Lead, with new: Lead) -> Lead {
+        var merged = old
+        merged.externalId = new.externalId ?? old.externalId
+        merged.firstName = new.firstName ?? old.firstName
+        merged.lastName = new.lastName ?? old.lastName
+        merged.jobTitle = new.jobTitle ?? old.jobTitle
+        merged.company = new.company ?? old.company
+        merged.companyDomain = new.companyDomain ?? old.companyDomain
+        merged.companySize = new.companySize ?? old.companySize
+        merged.industry = new.industry ?? old.industry
+        merged.country = new.country ?? old.country
+        if !new.techStack.isEmpty { merged.techStack = new.techStack }
+        merged.source = new.source ?? old.source
+        merged.utm.merge(new.utm) { $1 }
+        merged.attributes.merge(new.attributes) { $1 }
+        return merged
+    }
+}

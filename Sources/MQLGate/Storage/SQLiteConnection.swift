@@ -1,0 +1,179 @@
+import CSQLite
+import Foundation
+
+/// An error reported by SQLite, with its result code and message.
+public struct SQLiteError: Error, CustomStringConvertible {
+    public let code: Int32
+    public let message: String
+    public var description: String { "SQLite error \(code): \(message)" }
+
+    /// A UNIQUE or PRIMARY KEY constraint stopped the statement.
+    public var isConstraintViolation: Bool { code & 0xFF == SQLITE_CONSTRAINT }
+}
+
+/// One SQLite connection with a cache of prepared statements. Not thread
+/// safe: each connection is owned by one thread (the writer) or lent to one
+/// reader at a time.
+public final class SQLiteConnection {
+    let handle: OpaquePointer
+    private var statements: [String: SQLiteStatement] = [:]
+
+    public init(path: String, readOnly: Bool = false) throws {
+        var db: OpaquePointer?
+        let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
+        let status = sqlite3_open_v2(path, &db, flags, nil)
+        guard status == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "cannot open \(path)"
+            if let db { sqlite3_close_v2(db) }
+            throw SQLiteError(code: status, message: message)
+        }
+        handle = db
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, 5000)
+    }
+
+    deinit {
+        statements.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    /// Runs one or more statements without results.
+    public func execute(_ sql: String) throws {
+        var error: UnsafeMutablePointer<CChar>?
+        let status = sqlite3_exec(handle, sql, nil, nil, &error)
+        if status != SQLITE_OK {
+            let message = error.map { String(cString: $0) } ?? lastMessage
+            sqlite3_free(error)
+            throw SQLiteError(code: status, message: message)
+        }
+    }
+
+    /// A prepared statement for `sql`, reused across calls and reset for use.
+    public func statement(_ sql: String) throws -> SQLiteStatement {
+        if let cached = statements[sql] {
+            cached.reset()
+            return cached
+        }
+        var raw: OpaquePointer?
+        let status = sqlite3_prepare_v3(handle, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &raw, nil)
+        guard status == SQLITE_OK, let raw else { throw SQLiteError(code: status, message: lastMessage + " in: " + sql) }
+        let statement = SQLiteStatement(raw, connection: self)
+        statements[sql] = statement
+        return statement
+    }
+
+    /// Rows changed by the last statement.
+    public var changes: Int { Int(sqlite3_changes(handle)) }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+
+    var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
+
+    /// Runs `body` in a transaction, committing on success.
+    public func transaction<T>(immediate: Bool = true, _ body: () throws -> T) throws -> T {
+        try execute(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
+        do {
+            let value = try body()
+            try execute("COMMIT")
+            return value
+        } catch {
+            try? execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+/// A prepared statement: bind by 1-based index, step, read columns.
+public final class SQLiteStatement {
+    let raw: OpaquePointer
+    private unowned let connection: SQLiteConnection
+
+    init(_ raw: OpaquePointer, connection: SQLiteConnection) {
+        self.raw = raw
+        self.connection = connection
+    }
+
+    deinit { sqlite3_finalize(raw) }
+
+    func reset() {
+        sqlite3_reset(raw)
+        sqlite3_clear_bindings(raw)
+    }
+
+    @discardableResult
+    public func bind(_ values: SQLiteValue...) -> SQLiteStatement {
+        for (offset, value) in values.enumerated() { bind(value, at: Int32(offset + 1)) }
+        return self
+    }
+
+    public func bind(_ value: SQLiteValue, at index: Int32) {
+        switch value {
+        case .null:
+            sqlite3_bind_null(raw, index)
+        case .integer(let v):
+            sqlite3_bind_int64(raw, index, v)
+        case .real(let v):
+            sqlite3_bind_double(raw, index, v)
+        case .text(let v):
+            var text = v
+            text.withUTF8 { bytes in
+                _ = bytes.withMemoryRebound(to: CChar.self) { chars in
+                    // SQLite needs a non-null pointer even for the empty string.
+                    withUnsafePointer(to: CChar(0)) { empty in
+                        sqlite3_bind_text(raw, index, chars.baseAddress ?? empty, Int32(chars.count), mqlgate_sqlite_transient())
+                    }
+                }
+            }
+        case .blob(let bytes):
+            bytes.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), mqlgate_sqlite_transient()) }
+        }
+    }
+
+    /// Advances; true while a row is available.
+    public func step() throws -> Bool {
+        let status = sqlite3_step(raw)
+        switch status {
+        case SQLITE_ROW: return true
+        case SQLITE_DONE: return false
+        default: throw SQLiteError(code: status, message: connection.lastMessage)
+        }
+    }
+
+    /// Steps to completion, for statements without results.
+    public func run() throws {
+        while try step() {}
+    }
+
+    public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
+
+    public func int(_ column: Int32) -> Int64 { sqlite3_column_int64(raw, column) }
+
+    public func double(_ column: Int32) -> Double { sqlite3_column_double(raw, column) }
+
+    public func string(_ column: Int32) -> String? {
+        guard let text = sqlite3_column_text(raw, column) else { return nil }
+        let count = Int(sqlite3_column_bytes(raw, column))
+        return String(decoding: UnsafeBufferPointer(start: text, count: count), as: UTF8.self)
+    }
+
+    public func blob(_ column: Int32) -> [UInt8] {
+        let count = Int(sqlite3_column_bytes(raw, column))
+        guard count > 0, let bytes = sqlite3_column_blob(raw, column) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: bytes, count: count))
+    }
+
+    public func data(_ column: Int32) -> Data { Data(blob(column)) }
+}
+
+/// A value bound to a statement parameter.
+public enum SQLiteValue {
+    case null
+    case integer(Int64)
+    case real(Double)
+    case text(String)
+    case blob([UInt8])
+
+    public static func optional(_ text: String?) -> SQLiteValue { text.map { .text($0) } ?? .null }
+    public static func optional(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+    public static func int(_ value: Int) -> SQLiteValue { .integer(Int64(value)) }
+}

@@ -1,0 +1,260 @@
+import Foundation
+import LeadScoring
+import Synchronization
+
+/// The embedded store: one SQLite database in WAL mode under the data
+/// directory, written by one group-committing writer thread and read
+/// through a pool of connections.
+public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
+    public let path: String
+    private let writer: GroupCommitWriter
+    private let ledger: LeadLedger
+    private let readers: ReadConnectionPool
+    private let currentScorer: Mutex<LeadScorer>
+    private let metrics: ServiceMetrics?
+
+    /// Opens (creating if needed) `directory/mqlgate.sqlite3` and migrates it.
+    public init(directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil) throws {
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        path = (directory as NSString).appendingPathComponent("mqlgate.sqlite3")
+        let connection = try SQLiteConnection(path: path)
+        // FULL: a commit is on disk before any request sees its 2xx.
+        try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
+        try SchemaMigrations.migrate(connection, now: Timestamp(Date()).milliseconds)
+        ledger = LeadLedger(db: connection, scorer: scorer)
+        writer = GroupCommitWriter(connection: connection)
+        readers = ReadConnectionPool(path: path)
+        currentScorer = Mutex(scorer)
+        self.metrics = metrics
+        let ledger = self.ledger
+        writer.onCommitFailure = { ledger.forgetCache() }
+        writer.onCommit = { jobs, duration in
+            metrics?.commitBatchSize.record(Double(jobs))
+            metrics?.commitDuration.record(duration)
+        }
+        writer.start()
+    }
+
+    public var scorer: LeadScorer { currentScorer.withLock { $0 } }
+
+    public func close() { writer.stop() }
+
+    // MARK: Writes
+
+    public func upsertLead(_ lead: Lead, at now: Timestamp) async throws -> (LeadRecord, created: Bool) {
+        try await write { ledger in try ledger.upsert(lead, now: now) }
+    }
+
+    public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
+        let ledger = self.ledger, metrics = self.metrics
+        writer.submit({ _ in try ledger.ingest(events, now: now) }) { result in
+            if case .success(let outcomes) = result, let metrics {
+                var accepted = 0, duplicates = 0, rejected = 0
+                for outcome in outcomes {
+                    switch outcome {
+                    case .accepted: accepted += 1
+                    case .duplicate: duplicates += 1
+                    case .rejected: rejected += 1
+                    }
+                }
+                metrics.eventsIngested.increment(by: Int64(accepted))
+                metrics.eventDuplicates.increment(by: Int64(duplicates))
+                metrics.eventsRejected.increment(by: Int64(rejected))
+                metrics.scoresComputed.increment(by: Int64(accepted))
+            }
+            completion(result)
+        }
+    }
+
+    public func deleteLead(id: String) async throws -> Bool {
+        try await write { ledger in try ledger.delete(id: id) }
+    }
+
+    public func recordFeedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, at now: Timestamp) async throws -> HandoffRecord {
+        try await write { ledger in try ledger.feedback(handoffID: handoffID, outcome: outcome, reason: reason, owner: owner, now: now) }
+    }
+
+    public func markBreaches(at now: Timestamp) async throws -> [HandoffRecord] {
+        try await write { ledger in try ledger.markBreaches(now: now) }
+    }
+
+    public func checkWritable() async throws {
+        try await writer.write { db in try db.execute("CREATE TABLE IF NOT EXISTS readiness (id INTEGER PRIMARY KEY); DELETE FROM readiness") }
+    }
+
+    /// Runs `work` on the writer with the ledger; counts what it produced once durable.
+    private func write<T>(_ work: @escaping (LeadLedger) throws -> T) async throws -> T {
+        let ledger = self.ledger, metrics = self.metrics
+        return try await writer.write { _ in
+            defer {
+                let effects = ledger.takeEffects()
+                metrics?.mqls.increment(by: Int64(effects.handoffs))
+                metrics?.slaBreaches.increment(by: Int64(effects.breaches))
+            }
+            return try work(ledger)
+        }
+    }
+
+    // MARK: Reads
+
+    public func lead(idOrEmail: String, at now: Timestamp) throws -> LeadRecord? {
+        let key = idOrEmail.contains("@") ? (Lead.normalizedEmail(idOrEmail) ?? idOrEmail) : idOrEmail
+        return try readers.withConnection { db in
+            let query = try db.statement("SELECT \(LeadRows.columns) FROM leads WHERE id = ? OR email = ?").bind(.text(key), .text(key))
+            guard try query.step() else { return nil }
+            return try LeadRows.record(query, scorer: scorer, now: now)
+        }
+    }
+
+    public func leads(_ filter: LeadQuery) throws -> Page<LeadRecord> {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        if let stage = filter.stage { conditions.append("stage = ?"); values.append(.text(stage.rawValue)) }
+        if let minScore = filter.minScore { conditions.append("score >= ?"); values.append(.real(minScore)) }
+        if let since = filter.updatedSince { conditions.append("updated_at >= ?"); values.append(.integer(since.milliseconds)) }
+        if let cursor = filter.cursor {
+            guard let parts = Cursor.decode(cursor, parts: 1) else { throw StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")])) }
+            conditions.append("id > ?"); values.append(.text(parts[0]))
+        }
+        let sql = "SELECT \(LeadRows.columns) FROM leads" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY id LIMIT ?"
+        values.append(.int(filter.limit + 1))
+        let now = Timestamp(Date())
+        return try readers.withConnection { db in
+            let query = try db.statement(sql)
+            for (index, value) in values.enumerated() { query.bind(value, at: Int32(index + 1)) }
+            var items: [LeadRecord] = []
+            while try query.step() { items.append(try LeadRows.record(query, scorer: scorer, now: now)) }
+            return Self.page(items, limit: filter.limit) { [$0.id] }
+        }
+    }
+
+    public func events(leadID: String, limit: Int, cursor: String?) throws -> Page<StoredEvent> {
+        var sql = "SELECT seq, lead_id, received_at, body FROM events WHERE lead_id = ?"
+        var values: [SQLiteValue] = [.text(leadID)]
+        if let cursor {
+            guard let parts = Cursor.decode(cursor, parts: 2), let at = Int64(parts[0]), let seq = Int64(parts[1]) else {
+                throw StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")]))
+            }
+            sql += " AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))"
+            values += [.integer(at), .integer(at), .integer(seq)]
+        }
+        sql += " ORDER BY occurred_at DESC, seq DESC LIMIT ?"
+        values.append(.int(limit + 1))
+        return try readers.withConnection { db in
+            let query = try db.statement(sql)
+            for (index, value) in values.enumerated() { query.bind(value, at: Int32(index + 1)) }
+            var items: [StoredEvent] = []
+            while try query.step() {
+                items.append(StoredEvent(
+                    sequence: query.int(0), leadID: query.string(1) ?? "", event: try StoredJSON.decodeEvent(query.blob(3)),
+                    receivedAt: Timestamp(milliseconds: query.int(2))
+                ))
+            }
+            return Self.page(items, limit: limit) { [String($0.event.occurredAt.milliseconds), String($0.sequence)] }
+        }
+    }
+
+    public func handoff(id: String) throws -> HandoffRecord? {
+        try readers.withConnection { db in try HandoffRows.load(db, id: id) }
+    }
+
+    public func handoffs(_ filter: HandoffQuery) throws -> Page<HandoffRecord> {
+        var conditions: [String] = []
+        var values: [SQLiteValue] = []
+        switch filter.status {
+        case .none: break
+        case .breached?: conditions.append("breached_at IS NOT NULL")
+        case .open?: conditions.append("outcome = 'open' AND breached_at IS NULL")
+        case let status?: conditions.append("outcome = ?"); values.append(.text(status.rawValue))
+        }
+        if let since = filter.since { conditions.append("created_at >= ?"); values.append(.integer(since.milliseconds)) }
+        if let cursor = filter.cursor {
+            guard let parts = Cursor.decode(cursor, parts: 1) else { throw StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")])) }
+            conditions.append("id > ?"); values.append(.text(parts[0]))
+        }
+        let sql = "SELECT body FROM handoffs" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY id LIMIT ?"
+        values.append(.int(filter.limit + 1))
+        return try readers.withConnection { db in
+            let query = try db.statement(sql)
+            for (index, value) in values.enumerated() { query.bind(value, at: Int32(index + 1)) }
+            var items: [HandoffRecord] = []
+            while try query.step() { items.append(try StoredJSON.decode(HandoffRecord.self, query.blob(0))) }
+            return Self.page(items, limit: filter.limit) { [$0.id] }
+        }
+    }
+
+    public func funnel(from: Timestamp?, to: Timestamp?, at now: Timestamp) throws -> FunnelReport {
+        let lower = from?.milliseconds ?? Int64.min, upper = to?.milliseconds ?? Int64.max
+        return try readers.withConnection { db in
+            var report = FunnelReport(from: from, to: to, stages: [:], handoffs: 0, accepted: 0, rejected: 0, sql: 0, open: 0,
+                                      slaDue: 0, slaMet: 0, breached: 0, medianSecondsToFirstFeedback: nil)
+            let stages = try db.statement("SELECT stage, COUNT(*) FROM leads WHERE created_at >= ? AND created_at < ? GROUP BY stage")
+                .bind(.integer(lower), .integer(upper))
+            while try stages.step() {
+                if let stage = Stage(rawValue: stages.string(0) ?? "") { report.stages[stage] = Int(stages.int(1)) }
+            }
+            let handoffs = try db.statement("""
+                SELECT outcome, due_at, breached_at, first_feedback_at, created_at FROM handoffs
+                WHERE created_at >= ? AND created_at < ?
+                """).bind(.integer(lower), .integer(upper))
+            var delays: [Double] = []
+            while try handoffs.step() {
+                report.handoffs += 1
+                switch handoffs.string(0) {
+                case "accepted": report.accepted += 1
+                case "rejected": report.rejected += 1
+                case "sql": report.sql += 1
+                default: report.open += 1
+                }
+                if !handoffs.isNull(2) { report.breached += 1 }
+                let firstFeedback: Int64? = handoffs.isNull(3) ? nil : handoffs.int(3)
+                if let firstFeedback { delays.append(Double(firstFeedback - handoffs.int(4)) / 1000) }
+                if !handoffs.isNull(1) {
+                    let due = handoffs.int(1)
+                    if let firstFeedback {
+                        report.slaDue += 1
+                        if firstFeedback <= due { report.slaMet += 1 }
+                    } else if due <= now.milliseconds {
+                        report.slaDue += 1
+                    }
+                }
+            }
+            delays.sort()
+            if !delays.isEmpty {
+                let mid = delays.count / 2
+                report.medianSecondsToFirstFeedback = delays.count % 2 == 1 ? delays[mid] : (delays[mid - 1] + delays[mid]) / 2
+            }
+            return report
+        }
+    }
+
+    private static func page<T>(_ items: [T], limit: Int, key: (T) -> [String]) -> Page<T> {
+        guard items.count > limit else { return Page(items: items, nextCursor: nil) }
+        let kept = Array(items.prefix(limit))
+        return Page(items: kept, nextCursor: Cursor.encode(key(kept[kept.count - 1])))
+    }
+}
+
+/// Reading lead rows into records, scored at the moment of reading.
+enum LeadRows {
+    static let columns = "id, profile, lifecycle, score_state, result, created_at, updated_at"
+
+    static func record(_ row: SQLiteStatement, scorer: LeadScorer, now: Timestamp) throws -> LeadRecord {
+        let lead = try StoredJSON.decodeLead(row.blob(1))
+        let lifecycle = (try? StoredJSON.decode(LifecycleState.self, row.blob(2))) ?? .initial
+        var result: ScoreResult
+        // The live score (decay moves it); the stored one when the model changed since.
+        if let state = try? StoredJSON.decode(LeadScoreState.self, row.blob(3)), scorer.isCurrent(state),
+           let live = try? scorer.result(of: state, at: now) {
+            result = live
+        } else {
+            result = try StoredJSON.decode(ScoreResult.self, row.blob(4))
+        }
+        return LeadRecord(
+            id: row.string(0) ?? "", lead: lead, lifecycle: lifecycle, result: result,
+            createdAt: Timestamp(milliseconds: row.int(5)), updatedAt: Timestamp(milliseconds: row.int(6))
+        )
+    }
+}

@@ -1,0 +1,91 @@
+/// Versioned, forward-only schema migrations, applied in order at start.
+/// A migration is never edited once shipped; changes come as new versions.
+enum SchemaMigrations {
+    static let all: [(version: Int, sql: String)] = [
+        (1, """
+        CREATE TABLE leads (
+            id TEXT PRIMARY KEY,
+            email TEXT NOT NULL UNIQUE,
+            profile TEXT NOT NULL,
+            stage TEXT NOT NULL,
+            lifecycle TEXT NOT NULL,
+            score REAL NOT NULL,
+            result TEXT NOT NULL,
+            score_state BLOB,
+            model_fingerprint TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX leads_stage ON leads(stage, id);
+        CREATE INDEX leads_updated ON leads(updated_at, id);
+
+        CREATE TABLE events (
+            seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            lead_id TEXT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+            type TEXT NOT NULL,
+            occurred_at INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        CREATE INDEX events_lead ON events(lead_id, occurred_at DESC, seq DESC);
+
+        CREATE TABLE handoffs (
+            id TEXT PRIMARY KEY,
+            lead_id TEXT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+            episode INTEGER NOT NULL,
+            outcome TEXT NOT NULL DEFAULT 'open',
+            due_at INTEGER,
+            breached_at INTEGER,
+            first_feedback_at INTEGER,
+            created_at INTEGER NOT NULL,
+            body TEXT NOT NULL,
+            UNIQUE (lead_id, episode)
+        );
+        CREATE INDEX handoffs_due ON handoffs(due_at) WHERE outcome = 'open' AND breached_at IS NULL;
+        CREATE INDEX handoffs_created ON handoffs(created_at, id);
+
+        CREATE TABLE outbox (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            type TEXT NOT NULL,
+            handoff_id TEXT,
+            payload TEXT NOT NULL,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE stage_changes (
+            seq INTEGER PRIMARY KEY,
+            lead_id TEXT NOT NULL REFERENCES leads(id) ON DELETE CASCADE,
+            from_stage TEXT NOT NULL,
+            to_stage TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            at INTEGER NOT NULL
+        );
+        CREATE INDEX stage_changes_at ON stage_changes(at);
+        """),
+    ]
+
+    /// Brings the database to the latest version; returns the versions applied.
+    @discardableResult
+    static func migrate(_ db: SQLiteConnection, now: Int64) throws -> [Int] {
+        try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        var current = 0
+        let query = try db.statement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
+        if try query.step() { current = Int(query.int(0)) }
+        guard let latest = all.last?.version else { return [] }
+        if current > latest {
+            throw SQLiteError(code: 1, message: "the database is at schema version \(current), newer than this build (\(latest)); refusing to run")
+        }
+        var applied: [Int] = []
+        for migration in all where migration.version > current {
+            try db.transaction {
+                try db.execute(migration.sql)
+                try db.statement("INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)")
+                    .bind(.int(migration.version), .integer(now)).run()
+            }
+            applied.append(migration.version)
+        }
+        return applied
+    }
+}

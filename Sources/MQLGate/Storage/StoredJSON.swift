@@ -1,0 +1,50 @@
+import Foundation
+import LeadScoring
+
+/// How values are kept in the database's JSON columns.
+enum StoredJSON {
+    static func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
+        Array(try JSONEncoder().encode(value))
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ bytes: [UInt8]) throws -> T {
+        try JSONDecoder().decode(type, from: Data(bytes))
+    }
+
+    static func decodeLead(_ bytes: [UInt8]) throws -> Lead {
+        try Lead(json: JSONValue.parse(Data(bytes)), unknownMembers: .ignore)
+    }
+
+    /// Stored events were validated on the way in; no clock skew applies any more.
+    static func decodeEvent(_ bytes: [UInt8]) throws -> EngagementEvent {
+        try EngagementEvent(json: JSONValue.parse(Data(bytes)), receivedAt: Timestamp(milliseconds: 0), maxFutureSkew: nil, unknownMembers: .ignore)
+    }
+}
+
+/// Reading and writing handoff rows: the indexed columns plus the whole record as JSON.
+enum HandoffRows {
+    static let columns = "body"
+
+    static func insert(_ db: SQLiteConnection, _ handoff: HandoffRecord) throws {
+        try db.statement("""
+            INSERT INTO handoffs (id, lead_id, episode, outcome, due_at, breached_at, first_feedback_at, created_at, body)
+            VALUES (?, ?, ?, 'open', ?, NULL, NULL, ?, ?)
+            """).bind(
+                .text(handoff.id), .text(handoff.leadID), .int(handoff.episode), .optional(handoff.sla?.dueAt.milliseconds),
+                .integer(handoff.createdAt.milliseconds), .blob(try StoredJSON.encode(handoff))
+            ).run()
+    }
+
+    static func update(_ db: SQLiteConnection, _ handoff: HandoffRecord) throws {
+        try db.statement("UPDATE handoffs SET outcome = ?, breached_at = ?, first_feedback_at = ?, body = ? WHERE id = ?").bind(
+            .text(handoff.outcome.rawValue), .optional(handoff.breachedAt?.milliseconds),
+            .optional(handoff.feedback.first?.at.milliseconds), .blob(try StoredJSON.encode(handoff)), .text(handoff.id)
+        ).run()
+    }
+
+    static func load(_ db: SQLiteConnection, id: String) throws -> HandoffRecord? {
+        let query = try db.statement("SELECT body FROM handoffs WHERE id = ?").bind(.text(id))
+        guard try query.step() else { return nil }
+        return try StoredJSON.decode(HandoffRecord.self, query.blob(0))
+    }
+}
