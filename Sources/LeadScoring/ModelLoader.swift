@@ -32,6 +32,18 @@ public enum ModelLoader {
         return model
     }
 
+    /// The top-level keys of a YAML document, in order, after checking its syntax. Tells a model file
+    /// (`version`, `fit`, …) from another configuration file without loading either.
+    public static func topLevelKeys(yaml: String, file: String) throws(ModelLoadError) -> [String] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch {
+            throw ModelLoadError([syntaxError(error, file: file)])
+        }
+        return root?.mapping?.keys.compactMap { $0.scalar?.string } ?? []
+    }
+
     static func syntaxError(_ error: any Error, file: String) -> ModelError {
         switch error {
         case YamlError.scanner(let context, let problem, let mark, _),
