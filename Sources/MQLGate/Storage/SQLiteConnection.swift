@@ -100,8 +100,13 @@ public final class SQLiteStatement {
         sqlite3_clear_bindings(raw)
     }
 
+    /// Resets the statement and binds `values` to parameters 1…n.
     @discardableResult
-    public func bind(_ values: SQLiteValue...) -> SQLiteStatement {
+    public func bind(_ values: SQLiteValue...) -> SQLiteStatement { bind(values) }
+
+    @discardableResult
+    public func bind(_ values: [SQLiteValue]) -> SQLiteStatement {
+        reset()
         for (offset, value) in values.enumerated() { bind(value, at: Int32(offset + 1)) }
         return self
     }

@@ -121,8 +121,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         values.append(.int(filter.limit + 1))
         let now = Timestamp(Date())
         return try readers.withConnection { db in
-            let query = try db.statement(sql)
-            for (index, value) in values.enumerated() { query.bind(value, at: Int32(index + 1)) }
+            let query = try db.statement(sql).bind(values)
             var items: [LeadRecord] = []
             while try query.step() { items.append(try LeadRows.record(query, scorer: scorer, now: now)) }
             return Self.page(items, limit: filter.limit) { [$0.id] }
@@ -142,8 +141,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         sql += " ORDER BY occurred_at DESC, seq DESC LIMIT ?"
         values.append(.int(limit + 1))
         return try readers.withConnection { db in
-            let query = try db.statement(sql)
-            for (index, value) in values.enumerated() { query.bind(value, at: Int32(index + 1)) }
+            let query = try db.statement(sql).bind(values)
             var items: [StoredEvent] = []
             while try query.step() {
                 items.append(StoredEvent(
@@ -177,8 +175,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             + " ORDER BY id LIMIT ?"
         values.append(.int(filter.limit + 1))
         return try readers.withConnection { db in
-            let query = try db.statement(sql)
-            for (index, value) in values.enumerated() { query.bind(value, at: Int32(index + 1)) }
+            let query = try db.statement(sql).bind(values)
             var items: [HandoffRecord] = []
             while try query.step() { items.append(try StoredJSON.decode(HandoffRecord.self, query.blob(0))) }
             return Self.page(items, limit: filter.limit) { [$0.id] }

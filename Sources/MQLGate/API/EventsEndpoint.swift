@@ -1,0 +1,118 @@
+import Foundation
+import HTTP1
+import LeadScoring
+
+extension APIEndpoints {
+    static let maxEventsPerRequest = 1000
+
+    /// `POST /v1/events`: one event, a JSON array, `{"batch": [...]}` or
+    /// NDJSON. Answers 202 with counts and per-event rejections once the
+    /// accepted events are durable; 422 when nothing in it was valid.
+    ///
+    /// Runs on the event loop and answers from the writer thread: no task
+    /// hop on the hottest path.
+    func ingestEvents(_ request: HTTPRequest, sink: HTTPResponseSink) {
+        let now = Self.now
+        let documents: [JSONValue]
+        let single: Bool
+        do {
+            (documents, single) = try Self.eventDocuments(request)
+        } catch let problem as Problem {
+            return sink.send(problem.response)
+        } catch {
+            return sink.send(Problem(.badRequest, "\(error)").response)
+        }
+        guard !documents.isEmpty else { return sink.send(Problem.invalid("", "no events in the request").response) }
+        guard documents.count <= Self.maxEventsPerRequest else {
+            return sink.send(Problem(.contentTooLarge, "at most \(Self.maxEventsPerRequest) events per request; got \(documents.count)").response)
+        }
+        var events: [EngagementEvent] = []
+        var positions: [Int] = []
+        var rejected: [(index: Int, issues: [ValidationIssue])] = []
+        events.reserveCapacity(documents.count)
+        for (index, document) in documents.enumerated() {
+            do {
+                events.append(try EngagementEvent(json: document, receivedAt: now, requireLead: true))
+                positions.append(index)
+            } catch {
+                rejected.append((index, error.issues))
+            }
+        }
+        guard !events.isEmpty else {
+            // Nothing to store: say why, with pointers into the submitted document.
+            let issues = rejected.flatMap { entry in
+                entry.issues.map { ValidationIssue(pointer: single ? $0.pointer : "/\(entry.index)\($0.pointer)", detail: $0.detail) }
+            }
+            return sink.send(Problem.validation(ValidationError(issues), detail: "no valid events in the request").response)
+        }
+        let logger = self.logger
+        let validationRejects = rejected, eventPositions = positions
+        store.ingest(events, at: now) { result in
+            switch result {
+            case .failure(let error):
+                sink.send(Self.problem(for: error, logger: logger).response)
+            case .success(let outcomes):
+                var accepted = 0, duplicates = 0
+                var items: [JSONValue] = []
+                var refused = validationRejects
+                for (offset, outcome) in outcomes.enumerated() {
+                    let index = eventPositions[offset]
+                    switch outcome {
+                    case .accepted(let eventID, let leadID):
+                        accepted += 1
+                        items.append(.object(["index": .number(Double(index)), "event_id": .string(eventID), "lead_id": .string(leadID), "status": .string("accepted")]))
+                    case .duplicate(let eventID):
+                        duplicates += 1
+                        items.append(.object(["index": .number(Double(index)), "event_id": .string(eventID), "status": .string("duplicate")]))
+                    case .rejected(let issue):
+                        refused.append((index, [ValidationIssue(pointer: issue.pointer.split(separator: "/").last.map { "/\($0)" } ?? "", detail: issue.detail)]))
+                    }
+                }
+                refused.sort { $0.index < $1.index }
+                let body: JSONValue = .object([
+                    "accepted": .number(Double(accepted)),
+                    "duplicates": .number(Double(duplicates)),
+                    "rejected": .array(refused.map { entry in
+                        .object([
+                            "index": .number(Double(entry.index)),
+                            "errors": .array(entry.issues.map { .object(["pointer": .string($0.pointer), "detail": .string($0.detail)]) }),
+                        ])
+                    }),
+                    "events": .array(items),
+                ])
+                sink.send(.json(.accepted, body))
+            }
+        }
+    }
+
+    /// The submitted events as JSON values; `single` when the body was one object.
+    static func eventDocuments(_ request: HTTPRequest) throws -> ([JSONValue], single: Bool) {
+        switch try RequestDecoding.mediaType(of: request, allowNDJSON: true) {
+        case .ndjson:
+            var documents: [JSONValue] = []
+            for (number, line) in request.body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+                let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
+                if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
+                do {
+                    documents.append(try JSONValue.parse(Data(trimmed)))
+                } catch {
+                    throw Problem.invalid("", "line \(number + 1) is not valid JSON")
+                }
+                if documents.count > maxEventsPerRequest { break }
+            }
+            return (documents, false)
+        case .json:
+            switch try RequestDecoding.json(request.body) {
+            case .array(let items): return (items, false)
+            case .object(let members) where members["batch"] != nil:
+                guard case .array(let items)? = members["batch"], members.count == 1 else {
+                    throw Problem.invalid("/batch", "batch must be the only member and a list of events")
+                }
+                return (items, false)
+            case let other: return ([other], true)
+            }
+        default:
+            throw Problem(.unsupportedMediaType, "events are sent as application/json or application/x-ndjson")
+        }
+    }
+}

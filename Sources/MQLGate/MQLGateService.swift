@@ -1,0 +1,79 @@
+import Foundation
+import HTTP1
+import LeadScoring
+import Logging
+
+/// The assembled service: store, API, HTTP server and background work,
+/// started and stopped as one.
+public final class MQLGateService: Sendable {
+    public enum StartupError: Error, CustomStringConvertible {
+        case openWithoutKeys(host: String)
+        public var description: String {
+            switch self {
+            case .openWithoutKeys(let host):
+                "refusing to listen on \(host) without API keys: set auth.api_keys or MQLGATE_API_KEYS, or bind 127.0.0.1"
+            }
+        }
+    }
+
+    public let configuration: ServiceConfiguration
+    public let store: SQLiteLeadStore
+    public let metrics: ServiceMetrics
+    public let models: ModelRegistry
+    private let server: HTTPServer
+    private let breaches: BreachMonitor
+    private let logger: Logger
+
+    public init(configuration: ServiceConfiguration, model: ModelRegistry.Loaded, logger: Logger) throws {
+        let authenticator = APIKeyAuthenticator(keys: configuration.apiKeys)
+        if authenticator.isOpen && !Self.isLoopback(configuration.http.host) {
+            throw StartupError.openWithoutKeys(host: configuration.http.host)
+        }
+        self.configuration = configuration
+        self.logger = logger
+        models = ModelRegistry(model: model.model, source: model.source, file: model.file)
+        let router = Router()
+        let routes = [
+            "/v1/leads", "/v1/leads/{id}", "/v1/leads/{id}/events", "/v1/events", "/v1/handoffs", "/v1/handoffs/{id}",
+            "/v1/handoffs/{id}/feedback", "/v1/funnel", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
+        ]
+        metrics = ServiceMetrics(routes: routes)
+        store = try SQLiteLeadStore(directory: configuration.dataDirectory, scorer: LeadScorer(model: model.model), metrics: metrics)
+        let endpoints = APIEndpoints(store: store, metrics: metrics, logger: logger, model: models)
+        endpoints.register(on: router)
+        let responder = APIResponder(
+            router: router, authenticator: authenticator, metrics: metrics, logger: logger, publicRoutes: APIEndpoints.publicRoutes
+        )
+        server = HTTPServer(configuration: configuration.http, responder: responder)
+        breaches = BreachMonitor(store: store, logger: logger, interval: configuration.breachCheckInterval)
+        if authenticator.isOpen {
+            logger.warning("no API keys configured: the API is open to anyone who can reach \(configuration.http.host)")
+        }
+    }
+
+    /// Starts listening; returns the bound port.
+    @discardableResult
+    public func start() throws -> Int {
+        try server.start()
+        breaches.start()
+        logger.info("listening", metadata: [
+            "host": "\(configuration.http.host)", "port": "\(server.port)", "model_version": "\(models.current.model.version)",
+            "data_dir": "\(configuration.dataDirectory)", "tls": "\(configuration.http.tls != nil)",
+        ])
+        return server.port
+    }
+
+    public var port: Int { server.port }
+
+    /// Graceful stop: no new connections, in-flight requests finish, queued writes commit.
+    public func stop() async {
+        await server.shutdown()
+        breaches.stop()
+        store.close()
+        logger.info("stopped")
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
+    }
+}

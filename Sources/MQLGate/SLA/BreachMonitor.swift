@@ -1,0 +1,59 @@
+import Dispatch
+import Foundation
+import LeadScoring
+import Logging
+
+/// Marks open handoffs whose SLA deadline has passed as breached, on a
+/// Dispatch timer. The first check runs at start, so breaches that fell
+/// due while the service was down are found at once.
+final class BreachMonitor: @unchecked Sendable {
+    private let store: LeadStore
+    private let logger: Logger
+    private let interval: Duration
+    private let queue = DispatchQueue(label: "mqlgate.breaches")
+    private var timer: DispatchSourceTimer?
+
+    init(store: LeadStore, logger: Logger, interval: Duration) {
+        self.store = store
+        self.logger = logger
+        self.interval = interval
+    }
+
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
+        timer.schedule(deadline: .now(), repeating: .milliseconds(max(milliseconds, 10)), leeway: .milliseconds(100))
+        timer.setEventHandler { [self] in check() }
+        self.timer = timer
+        timer.resume()
+    }
+
+    func stop() {
+        queue.sync {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+
+    /// One pass; the timer queue is serial, so passes never overlap.
+    private func check() {
+        let done = DispatchSemaphore(value: 0)
+        let store = self.store, logger = self.logger
+        Task {
+            defer { done.signal() }
+            do {
+                // Batches of 500 until nothing is overdue.
+                while true {
+                    let breached = try await store.markBreaches(at: Timestamp(Date()))
+                    for handoff in breached {
+                        logger.info("sla breached", metadata: ["handoff_id": "\(handoff.id)", "lead_id": "\(handoff.leadID)", "tier": "\(handoff.sla?.tier ?? "")"])
+                    }
+                    if breached.count < 500 { break }
+                }
+            } catch {
+                logger.error("breach check failed", metadata: ["error": "\(error)"])
+            }
+        }
+        done.wait()
+    }
+}
