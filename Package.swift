@@ -58,13 +58,15 @@ let package = Package(
             ]
         ),
 
+        // Raw-socket client shared by the server and service tests.
+        .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
         .testTarget(
             name: "HTTP1Tests",
-            dependencies: ["HTTP1", "COpenSSL", "CZlib"]
+            dependencies: ["HTTP1", "HTTPTestSupport", "COpenSSL", "CZlib"]
         ),
         .testTarget(
             name: "MQLGateTests",
-            dependencies: ["MQLGate", "HTTP1", "LeadScoring"]
+            dependencies: ["MQLGate", "HTTP1", "LeadScoring", "HTTPTestSupport"]
         ),
         .testTarget(
             name: "LeadScoringTests",

@@ -14,35 +14,43 @@ struct APIEndpoints: Sendable {
     static let publicRoutes: Set<String> = ["/healthz", "/readyz"]
 
     func register(on router: Router) {
-        router.add("POST", "/v1/leads", async: { request in await handle { try await createLead(request) } })
-        router.add("GET", "/v1/leads", async: { request in await handle { try listLeads(request) } })
-        router.add("GET", "/v1/leads/{id}", async: { request in await handle { try getLead(request) } })
-        router.add("DELETE", "/v1/leads/{id}", async: { request in await handle { try await deleteLead(request) } })
-        router.add("GET", "/v1/leads/{id}/events", async: { request in await handle { try listEvents(request) } })
+        route(router, "POST", "/v1/leads") { request in try createLead(request) }
+        route(router, "GET", "/v1/leads") { request in try listLeads(request) }
+        route(router, "GET", "/v1/leads/{id}") { request in try getLead(request) }
+        route(router, "DELETE", "/v1/leads/{id}") { request in try deleteLead(request) }
+        route(router, "GET", "/v1/leads/{id}/events") { request in try listEvents(request) }
         router.add("POST", "/v1/events") { request, sink in ingestEvents(request, sink: sink) }
-        router.add("GET", "/v1/handoffs", async: { request in await handle { try listHandoffs(request) } })
-        router.add("GET", "/v1/handoffs/{id}", async: { request in await handle { try getHandoff(request) } })
-        router.add("POST", "/v1/handoffs/{id}/feedback", async: { request in await handle { try await postFeedback(request) } })
-        router.add("GET", "/v1/funnel", async: { request in await handle { try funnel(request) } })
-        router.add("POST", "/v1/score", async: { request in await handle { try dryRun(request) } })
+        route(router, "GET", "/v1/handoffs") { request in try listHandoffs(request) }
+        route(router, "GET", "/v1/handoffs/{id}") { request in try getHandoff(request) }
+        route(router, "POST", "/v1/handoffs/{id}/feedback") { request in try postFeedback(request) }
+        route(router, "GET", "/v1/funnel") { request in try funnel(request) }
+        route(router, "POST", "/v1/score") { request in try dryRun(request) }
         router.add("GET", "/v1/model", respond: { _ in modelDocument() })
         router.add("GET", "/healthz", respond: { _ in .json(.ok, .object(["status": .string("ok")])) })
-        router.add("GET", "/readyz", async: { _ in await readiness() })
+        route(router, "GET", "/readyz") { _ in try readiness() }
         router.add("GET", "/metrics", respond: { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metrics.exposition())
         })
     }
 
-    /// Runs a handler, turning thrown problems and store errors into problem responses.
-    func handle(_ body: () async throws -> HTTPResponse) async -> HTTPResponse {
-        do {
-            return try await body()
-        } catch let problem as Problem {
-            return problem.response
-        } catch {
-            return Self.problem(for: error, logger: logger).response
+    /// Handlers that read or wait for the store run on a Dispatch queue,
+    /// never on an event loop; thrown problems and store errors become
+    /// problem responses.
+    func route(_ router: Router, _ method: String, _ pattern: String, _ body: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
+        let logger = self.logger
+        router.add(method, pattern) { request, sink in
+            Self.work.async {
+                do {
+                    sink.send(try body(request))
+                } catch {
+                    sink.send(Self.problem(for: error, logger: logger).response)
+                }
+            }
         }
     }
+
+    /// Where blocking handlers run; Dispatch adds threads while some wait on a commit.
+    static let work = DispatchQueue(label: "mqlgate.api", qos: .userInitiated, attributes: .concurrent)
 
     static func problem(for error: Error, logger: Logger) -> Problem {
         switch error {

@@ -25,7 +25,7 @@ extension APIEndpoints {
     }
 
     /// `POST /v1/handoffs/{id}/feedback` with `{"outcome", "reason", "owner"}`.
-    func postFeedback(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func postFeedback(_ request: HTTPRequest) throws -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
         guard case .object(let members) = try RequestDecoding.leadDocument(request) else {
             throw Problem.invalid("", "feedback must be a JSON object")
@@ -52,7 +52,7 @@ extension APIEndpoints {
             issues.append(ValidationIssue(pointer: "/\(key)", detail: "unknown member; expected outcome, reason, owner"))
         }
         guard issues.isEmpty, let outcome else { throw Problem.validation(ValidationError(issues)) }
-        let handoff = try await store.recordFeedback(handoffID: id, outcome: outcome, reason: reason, owner: owner, at: Self.now)
+        let handoff = try store.recordFeedback(handoffID: id, outcome: outcome, reason: reason, owner: owner, at: Self.now)
         return .json(.ok, handoff.json())
     }
 

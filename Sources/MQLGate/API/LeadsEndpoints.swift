@@ -3,7 +3,7 @@ import LeadScoring
 
 extension APIEndpoints {
     /// `POST /v1/leads`: create or update by e-mail; 201 new, 200 updated.
-    func createLead(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func createLead(_ request: HTTPRequest) throws -> HTTPResponse {
         let document = try RequestDecoding.leadDocument(request)
         let lead: Lead
         do {
@@ -11,7 +11,7 @@ extension APIEndpoints {
         } catch {
             throw Problem.validation(error, detail: "the lead has invalid fields")
         }
-        let (record, created) = try await store.upsertLead(lead, at: Self.now)
+        let (record, created) = try store.upsertLead(lead, at: Self.now)
         var headers = HTTPHeaders()
         headers.add("Location", "/v1/leads/\(record.id)")
         return .json(created ? .created : .ok, record.json(freeMailDomains: store.scorer.model.freeMailDomains), headers: headers)
@@ -45,9 +45,9 @@ extension APIEndpoints {
     }
 
     /// `DELETE /v1/leads/{id}`: erases the lead, its events and handoffs (GDPR).
-    func deleteLead(_ request: HTTPRequest) async throws -> HTTPResponse {
+    func deleteLead(_ request: HTTPRequest) throws -> HTTPResponse {
         let key = request.pathParameters["id"] ?? ""
-        guard let record = try store.lead(idOrEmail: key, at: Self.now), try await store.deleteLead(id: record.id) else {
+        guard let record = try store.lead(idOrEmail: key, at: Self.now), try store.deleteLead(id: record.id) else {
             throw Problem(.notFound, "no lead \(key)")
         }
         return HTTPResponse(status: .noContent)

@@ -81,9 +81,9 @@ extension APIEndpoints {
     }
 
     /// `GET /readyz`: ready when a durable write goes through.
-    func readiness() async -> HTTPResponse {
+    func readiness() throws -> HTTPResponse {
         do {
-            try await store.checkWritable()
+            try store.checkWritable()
             return .json(.ok, .object(["status": .string("ready")]))
         } catch {
             return Problem(.serviceUnavailable, "storage is not writable: \(error)").response

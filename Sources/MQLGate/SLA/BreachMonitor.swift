@@ -37,23 +37,17 @@ final class BreachMonitor: @unchecked Sendable {
 
     /// One pass; the timer queue is serial, so passes never overlap.
     private func check() {
-        let done = DispatchSemaphore(value: 0)
-        let store = self.store, logger = self.logger
-        Task {
-            defer { done.signal() }
-            do {
-                // Batches of 500 until nothing is overdue.
-                while true {
-                    let breached = try await store.markBreaches(at: Timestamp(Date()))
-                    for handoff in breached {
-                        logger.info("sla breached", metadata: ["handoff_id": "\(handoff.id)", "lead_id": "\(handoff.leadID)", "tier": "\(handoff.sla?.tier ?? "")"])
-                    }
-                    if breached.count < 500 { break }
+        do {
+            // Batches of 500 until nothing is overdue.
+            while true {
+                let breached = try store.markBreaches(at: Timestamp(Date()))
+                for handoff in breached {
+                    logger.info("sla breached", metadata: ["handoff_id": "\(handoff.id)", "lead_id": "\(handoff.leadID)", "tier": "\(handoff.sla?.tier ?? "")"])
                 }
-            } catch {
-                logger.error("breach check failed", metadata: ["error": "\(error)"])
+                if breached.count < 500 { break }
             }
+        } catch {
+            logger.error("breach check failed", metadata: ["error": "\(error)"])
         }
-        done.wait()
     }
 }

@@ -63,14 +63,17 @@ final class GroupCommitWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The async form of `submit`.
-    func write<T>(_ work: @escaping (SQLiteConnection) throws -> T) async throws -> T {
-        try await withCheckedThrowingContinuation { continuation in
-            submit(work) { result in
-                nonisolated(unsafe) let result = result
-                continuation.resume(with: result)
-            }
+    /// Runs `work` in the next commit and waits until it is durable. For
+    /// callers on Dispatch worker threads, never on the writer itself.
+    func write<T>(_ work: @escaping (SQLiteConnection) throws -> T) throws -> T {
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<T, Error>?
+        submit(work) { result in
+            outcome = result
+            done.signal()
         }
+        done.wait()
+        return try outcome!.get()
     }
 
     /// Finishes queued jobs, then stops the thread.

@@ -63,9 +63,10 @@ final class LeadLedger {
             working = makeLead(update, now: now)
         }
         try scorer.update(&working.state, with: working.lead)
+        let created = working.isNew
         let record = try settle(&working, now: now)
         remember(working)
-        return (record, working.isNew)
+        return (record, created)
     }
 
     /// Stores events and rescores the leads they touch; one outcome per event, in order.

@@ -2,17 +2,18 @@ import LeadScoring
 
 /// Everything the API needs from storage. SQLite implements it today; a
 /// PostgreSQL implementation would let several stateless instances share
-/// one database. Writes return only once durable.
+/// one database. Writes block the calling thread until they are durable;
+/// call them from worker threads, not from an event loop.
 public protocol LeadStore: Sendable {
     /// The scorer writes use; replaced when the model is reloaded.
     var scorer: LeadScorer { get }
 
-    func upsertLead(_ lead: Lead, at now: Timestamp) async throws -> (LeadRecord, created: Bool)
+    func upsertLead(_ lead: Lead, at now: Timestamp) throws -> (LeadRecord, created: Bool)
     /// Stores events; `completion` runs (on the writer thread) once the outcome is durable.
     func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void)
-    func deleteLead(id: String) async throws -> Bool
-    func recordFeedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, at now: Timestamp) async throws -> HandoffRecord
-    func markBreaches(at now: Timestamp) async throws -> [HandoffRecord]
+    func deleteLead(id: String) throws -> Bool
+    func recordFeedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, at now: Timestamp) throws -> HandoffRecord
+    func markBreaches(at now: Timestamp) throws -> [HandoffRecord]
 
     func lead(idOrEmail: String, at now: Timestamp) throws -> LeadRecord?
     func leads(_ query: LeadQuery) throws -> Page<LeadRecord>
@@ -21,7 +22,7 @@ public protocol LeadStore: Sendable {
     func handoffs(_ query: HandoffQuery) throws -> Page<HandoffRecord>
     func funnel(from: Timestamp?, to: Timestamp?, at now: Timestamp) throws -> FunnelReport
     /// A durable write succeeds (readiness).
-    func checkWritable() async throws
+    func checkWritable() throws
     /// Finishes queued writes and closes.
     func close()
 }

@@ -41,8 +41,8 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     // MARK: Writes
 
-    public func upsertLead(_ lead: Lead, at now: Timestamp) async throws -> (LeadRecord, created: Bool) {
-        try await write { ledger in try ledger.upsert(lead, now: now) }
+    public func upsertLead(_ lead: Lead, at now: Timestamp) throws -> (LeadRecord, created: Bool) {
+        try write { ledger in try ledger.upsert(lead, now: now) }
     }
 
     public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
@@ -66,26 +66,26 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         }
     }
 
-    public func deleteLead(id: String) async throws -> Bool {
-        try await write { ledger in try ledger.delete(id: id) }
+    public func deleteLead(id: String) throws -> Bool {
+        try write { ledger in try ledger.delete(id: id) }
     }
 
-    public func recordFeedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, at now: Timestamp) async throws -> HandoffRecord {
-        try await write { ledger in try ledger.feedback(handoffID: handoffID, outcome: outcome, reason: reason, owner: owner, now: now) }
+    public func recordFeedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, at now: Timestamp) throws -> HandoffRecord {
+        try write { ledger in try ledger.feedback(handoffID: handoffID, outcome: outcome, reason: reason, owner: owner, now: now) }
     }
 
-    public func markBreaches(at now: Timestamp) async throws -> [HandoffRecord] {
-        try await write { ledger in try ledger.markBreaches(now: now) }
+    public func markBreaches(at now: Timestamp) throws -> [HandoffRecord] {
+        try write { ledger in try ledger.markBreaches(now: now) }
     }
 
-    public func checkWritable() async throws {
-        try await writer.write { db in try db.execute("CREATE TABLE IF NOT EXISTS readiness (id INTEGER PRIMARY KEY); DELETE FROM readiness") }
+    public func checkWritable() throws {
+        try writer.write { db in try db.execute("CREATE TABLE IF NOT EXISTS readiness (id INTEGER PRIMARY KEY); DELETE FROM readiness") }
     }
 
     /// Runs `work` on the writer with the ledger; counts what it produced once durable.
-    private func write<T>(_ work: @escaping (LeadLedger) throws -> T) async throws -> T {
+    private func write<T>(_ work: @escaping (LeadLedger) throws -> T) throws -> T {
         let ledger = self.ledger, metrics = self.metrics
-        return try await writer.write { _ in
+        return try writer.write { _ in
             defer {
                 let effects = ledger.takeEffects()
                 metrics?.mqls.increment(by: Int64(effects.handoffs))

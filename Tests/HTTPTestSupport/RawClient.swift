@@ -3,25 +3,25 @@ import Foundation
 import Glibc
 #endif
 
-/// A blocking TCP client that speaks raw bytes, so tests can send exactly
+/// A blocking TCP client for tests that speaks raw bytes, so tests can send exactly
 /// what a hostile or broken client would.
-final class RawClient {
-    let fd: Int32
+public final class RawClient {
+    public let fd: Int32
     private var buffer: [UInt8] = []
 
-    struct Response {
-        var status: Int
-        var reason: String
-        var headers: [(String, String)]
-        var body: [UInt8]
+    public struct Response: Sendable {
+        public var status: Int
+        public var reason: String
+        public var headers: [(String, String)]
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    init(port: Int, timeout: Double = 5) throws {
+    public init(port: Int, timeout: Double = 5) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -41,20 +41,20 @@ final class RawClient {
 
     deinit { close() }
 
-    func close() {
+    public func close() {
         guard !closed else { return }
         closed = true
         Glibc.close(fd)
     }
 
-    func setTimeout(_ seconds: Double) {
+    public func setTimeout(_ seconds: Double) {
         var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     }
 
-    func send(_ text: String) { send(Array(text.utf8)) }
+    public func send(_ text: String) { send(Array(text.utf8)) }
 
-    func send(_ bytes: [UInt8]) {
+    public func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -73,7 +73,7 @@ final class RawClient {
     }
 
     /// Reads one response; `bodyless` for answers to HEAD.
-    func readResponse(bodyless: Bool = false) -> Response? {
+    public func readResponse(bodyless: Bool = false) -> Response? {
         var headEnd: Int?
         while headEnd == nil {
             headEnd = Self.find([13, 10, 13, 10], in: buffer)
@@ -98,7 +98,7 @@ final class RawClient {
     }
 
     /// True if the server closes the connection within the timeout.
-    func waitForClose() -> Bool {
+    public func waitForClose() -> Bool {
         while true {
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
@@ -109,7 +109,7 @@ final class RawClient {
     }
 
     /// Sends `request` and reads one response.
-    func roundTrip(_ request: String) -> Response? {
+    public func roundTrip(_ request: String) -> Response? {
         send(request)
         return readResponse()
     }

@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTestSupport
+import LeadScoring
+import Logging
+import MQLGate
+
+/// A real mqlgate service on a free loopback port with its own data
+/// directory, driven over sockets like any client would.
+final class ServiceHarness: @unchecked Sendable {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let defaultModelPath = repository.appendingPathComponent("config/scoring.yaml").path
+
+    let directory: URL
+    let modelSource: String
+    private(set) var service: MQLGateService
+    private let configure: (inout ServiceConfiguration) -> Void
+
+    var port: Int { service.port }
+
+    init(model: String? = nil, directory: URL? = nil, configure: @escaping (inout ServiceConfiguration) -> Void = { _ in }) throws {
+        self.directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-test-\(UUID().uuidString)")
+        modelSource = try model ?? String(contentsOfFile: Self.defaultModelPath, encoding: .utf8)
+        self.configure = configure
+        service = try Self.start(directory: self.directory, model: modelSource, configure: configure)
+    }
+
+    private static func start(directory: URL, model: String, configure: (inout ServiceConfiguration) -> Void) throws -> MQLGateService {
+        var configuration = ServiceConfiguration()
+        configuration.http.port = 0
+        configuration.http.eventLoops = 2
+        configuration.dataDirectory = directory.path
+        configuration.breachCheckInterval = .milliseconds(100)
+        configure(&configuration)
+        let loaded = ModelRegistry.Loaded(model: try ScoringModel.load(yaml: model, file: "scoring.yaml"), source: model, file: "scoring.yaml")
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let service = try MQLGateService(configuration: configuration, model: loaded, logger: logger)
+        try service.start()
+        return service
+    }
+
+    /// Stops the service and starts a new one on the same data directory.
+    func restart() async throws {
+        await service.stop()
+        service = try Self.start(directory: directory, model: modelSource, configure: configure)
+    }
+
+    func stop() async {
+        await service.stop()
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    /// One request on a fresh connection.
+    func request(_ method: String, _ path: String, json: String? = nil, body: String? = nil, contentType: String? = nil,
+                 headers: [String: String] = [:]) throws -> APIResponse {
+        let client = try RawClient(port: port, timeout: 10)
+        let payload = json ?? body ?? ""
+        var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
+        if json != nil || body != nil {
+            text += "Content-Type: \(contentType ?? (json != nil ? "application/json" : "application/x-www-form-urlencoded"))\r\n"
+            text += "Content-Length: \(payload.utf8.count)\r\n"
+        }
+        for (name, value) in headers { text += "\(name): \(value)\r\n" }
+        guard let response = client.roundTrip(text + "\r\n" + payload) else { throw POSIXError(.ECONNRESET) }
+        return APIResponse(raw: response)
+    }
+
+    func get(_ path: String, headers: [String: String] = [:]) throws -> APIResponse { try request("GET", path, headers: headers) }
+    func post(_ path: String, _ json: String, headers: [String: String] = [:]) throws -> APIResponse { try request("POST", path, json: json, headers: headers) }
+}
+
+/// A response with its JSON body decoded.
+struct APIResponse {
+    let raw: RawClient.Response
+    var status: Int { raw.status }
+    var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(raw.body))) as? [String: Any] ?? [:] }
+    var items: [[String: Any]] { json["items"] as? [[String: Any]] ?? [] }
+    func header(_ name: String) -> String? { raw.header(name) }
+    var text: String { raw.text }
+}
