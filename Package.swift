@@ -60,6 +60,9 @@ let package = Package(
 
         // Raw-socket client shared by the server and service tests.
         .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
+        // Release-mode benchmark of the scoring library: `swift run -c release scoring-bench`.
+        .executableTarget(name: "scoring-bench", dependencies: ["LeadScoring"]),
+
         .testTarget(
             name: "HTTP1Tests",
             dependencies: ["HTTP1", "HTTPTestSupport", "COpenSSL", "CZlib"]

@@ -20,6 +20,8 @@ public struct EngagementEvent: Hashable, Sendable {
     public let properties: [String: JSONValue]
     /// The page path the event refers to, derived from `properties`; `nil` when there is none.
     public let path: String?
+    /// FNV-1a of `type`, computed once so rule dispatch does not hash strings per event.
+    let typeKey: UInt64
 
     public init(
         eventId: String? = nil,
@@ -36,6 +38,7 @@ public struct EngagementEvent: Hashable, Sendable {
         self.email = email
         self.leadId = leadId
         self.path = EngagementEvent.derivePath(properties)
+        self.typeKey = DispatchTable.key(for: type)
     }
 
     // MARK: JSON

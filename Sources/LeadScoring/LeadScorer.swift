@@ -44,13 +44,13 @@ public struct LeadScorer: Sendable {
     /// Applies events in any order.
     public func apply(_ events: some Sequence<EngagementEvent>, to state: inout LeadScoreState) throws(ScoringError) {
         try check(state)
-        for event in events { record(event, in: &state) }
+        record(events, in: &state)
     }
 
     /// The state for a lead and all its events, built from scratch (after a model change, or to verify a cached one).
     public func recompute(lead: Lead, events: some Sequence<EngagementEvent>) -> LeadScoreState {
         var state = makeState(for: lead)
-        for event in events { record(event, in: &state) }
+        record(events, in: &state)
         return state
     }
 
@@ -86,7 +86,7 @@ public struct LeadScorer: Sendable {
 
     /// Whether the state has seen an event of a type named by an SLA tier's `any_event`.
     public func hasEvent(ofType type: String, in state: LeadScoreState) -> Bool {
-        guard let slot = model.dispatch[type]?.trackedSlot, slot >= 0, slot < state.typeLatest.count else { return false }
+        guard let slot = model.dispatch[type.lowercased()]?.trackedSlot, slot >= 0, slot < state.typeLatest.count else { return false }
         return state.typeLatest[slot] != nil
     }
 
@@ -99,8 +99,9 @@ public struct LeadScorer: Sendable {
         guard state.modelFingerprint == model.fingerprint, state.modelVersion == model.version else {
             throw .modelMismatch(stateVersion: state.modelVersion, modelVersion: model.version)
         }
+        // fitMatches is kept sorted, so its ends bound every index.
         guard state.rules.count == model.engagementRules.count, state.typeLatest.count == model.trackedTypes.count,
-              state.fitMatches.allSatisfy({ $0 >= 0 && $0 < model.fitRules.count })
+              (state.fitMatches.first ?? 0) >= 0, (state.fitMatches.last ?? 0) < max(1, model.fitRules.count)
         else { throw .malformedState }
     }
 
@@ -108,22 +109,42 @@ public struct LeadScorer: Sendable {
         model.fitRules.indices.filter { model.fitRules[$0].matches(lead, freeMailDomains: model.freeMailDomains) }
     }
 
+    private func record(_ events: some Sequence<EngagementEvent>, in state: inout LeadScoreState) {
+        // Arrays are walked in place; other sequences copy each event out.
+        let walked: Void? = events.withContiguousStorageIfAvailable { buffer in
+            for i in buffer.indices { record(buffer[i], in: &state) }
+        }
+        if walked == nil {
+            for event in events { record(event, in: &state) }
+        }
+    }
+
     @discardableResult
     private func record(_ event: EngagementEvent, in state: inout LeadScoreState) -> Bool {
         let t = event.occurredAt.milliseconds
         state.eventCount += 1
         if state.lastEventAt == nil || t > state.lastEventAt!.milliseconds { state.lastEventAt = event.occurredAt }
-        guard let dispatch = model.dispatch[event.type] else { return false }
+        guard let dispatch = model.dispatch.lookup(key: event.typeKey, type: event.type) else { return false }
         var touched = false
         if dispatch.trackedSlot >= 0 {
             if state.typeLatest[dispatch.trackedSlot].map({ t > $0 }) ?? true { state.typeLatest[dispatch.trackedSlot] = t }
             touched = true
         }
-        for index in dispatch.rules {
-            let rule = model.engagementRules[index]
-            guard rule.matchesDetails(event) else { continue }
-            state.rules[index].record(t, rule: rule, clock: model.clock)
-            touched = true
+        let clock = model.clock
+        // Everything below is read in place through buffer pointers: copying a rule or an event
+        // would retain its strings and arrays on every event.
+        model.globBytes.withUnsafeBufferPointer { globs in
+            for position in dispatch.start..<(dispatch.start + dispatch.count) {
+                let index = model.dispatchRules[position]
+                let traits = model.traits[index]
+                if traits.globStart >= 0 {
+                    let pattern = UnsafeBufferPointer(rebasing: globs[traits.globStart..<(traits.globStart + traits.globLength)])
+                    guard PathGlob.matches(pattern: pattern, literal: traits.globIsLiteral, path: event.path) else { continue }
+                }
+                if traits.hasProperties, !model.engagementRules[index].properties.allSatisfy({ $0.holds(for: event) }) { continue }
+                state.rules[index].record(t, rule: traits, clock: clock)
+                touched = true
+            }
         }
         return touched
     }
@@ -152,31 +173,31 @@ public struct LeadScorer: Sendable {
         var fit: Int64 = 0
         var disqualified = false
         for index in state.fitMatches {
-            let rule = model.fitRules[index]
-            fit += rule.points.cents
-            if rule.disqualifies { disqualified = true }
-            if explain, rule.points != .zero { reasons.append(Contribution(rule: rule.name, points: rule.points)) }
+            let points = model.fitRules[index].points
+            fit += points.cents
+            if model.fitRules[index].disqualifies { disqualified = true }
+            if explain, points != .zero { reasons.append(Contribution(rule: model.fitRules[index].name, points: points)) }
         }
 
         var engagement: Int64 = 0
         var signals = 0
         let readAt = max(now.milliseconds, state.lastEventAt?.milliseconds ?? now.milliseconds)
         let (readingPeriod, factor) = model.clock.reading(at: readAt)
-        let rules = model.engagementRules
-        for index in rules.indices {
-            let aggregate = state.rules[index]
-            guard aggregate.maxPeriod != nil else { continue }
-            let rule = rules[index]
-            var cents = aggregate.decayedCents(rule: rule, clock: model.clock, readingPeriod: readingPeriod, factor: factor)
-            if let cap = rule.cap {
-                let limit = Double(cap.cents)
+        let clock = model.clock
+        state.rules.withUnsafeBufferPointer { aggregates in
+        for index in model.traits.indices where !aggregates[index].isEmpty {
+            let traits = model.traits[index]
+            var cents = aggregates[index].decayedCents(rule: traits, clock: clock, readingPeriod: readingPeriod, factor: factor)
+            if traits.capCents > 0 {
+                let limit = Double(traits.capCents)
                 cents = min(limit, max(-limit, cents))
             }
             let rounded = Points.wholeCents(cents)
             guard rounded != 0 else { continue }
             engagement += rounded
             if rounded > 0 { signals += 1 }
-            if explain { reasons.append(Contribution(rule: rule.name, points: Points(cents: rounded))) }
+            if explain { reasons.append(Contribution(rule: model.engagementRules[index].name, points: Points(cents: rounded))) }
+        }
         }
 
         let fitPoints = Points(cents: fit), engagementPoints = Points(cents: engagement)

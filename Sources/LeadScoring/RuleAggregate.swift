@@ -9,58 +9,88 @@
 ///
 /// Contributions more than `DecayClock.retainedPeriods` half-lives older
 /// than the rule's latest matching event are dropped, keeping the state and
-/// the cost of reading it bounded; they are worth less than 2⁻⁶⁴ of their points.
+/// the state bounded; they are worth less than 2⁻⁶⁴ of their points. An exact
+/// 128-bit running total of the buckets makes reading a rule O(1).
 struct RuleAggregate: Codable, Equatable, Sendable {
-    /// Half-life period of the latest matching event.
-    var maxPeriod: Int64?
+    static let none = Int64.min
+
+    /// Half-life period of the latest matching event (`none` before the first).
+    var maxPeriod: Int64 = none
+    /// The counted occurrence of a `once` rule (`none` when there is none)…
+    var latest: Int64 = none
+    /// …and its points in fixed-point units (see `DecayClock`), so reading needs no `exp2`.
+    var latestUnits: Int64 = 0
+    /// Σ bucket units × 2^(period − base), base = `maxPeriod − retainedPeriods`; derived from `buckets`.
+    var total = WideSum()
     /// Fixed-point sums per period, sorted by period, never zero.
     var buckets: [DecayBucket] = []
-    /// The counted occurrence of a `once` rule.
-    var latest: Int64?
     /// Frequency rules: matching days, sorted.
     var days: [ActiveDay] = []
 
+    var isEmpty: Bool { maxPeriod == RuleAggregate.none }
+
     enum CodingKeys: String, CodingKey {
-        case maxPeriod = "p", buckets = "b", latest = "l", days = "d"
+        case maxPeriod = "p", buckets = "b", latest = "l", latestUnits = "lu", days = "d"
     }
 
     init() {}
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        maxPeriod = try c.decodeIfPresent(Int64.self, forKey: .maxPeriod)
+        maxPeriod = try c.decodeIfPresent(Int64.self, forKey: .maxPeriod) ?? RuleAggregate.none
         buckets = try c.decodeIfPresent([DecayBucket].self, forKey: .buckets) ?? []
-        latest = try c.decodeIfPresent(Int64.self, forKey: .latest)
+        latest = try c.decodeIfPresent(Int64.self, forKey: .latest) ?? RuleAggregate.none
+        latestUnits = try c.decodeIfPresent(Int64.self, forKey: .latestUnits) ?? 0
         days = try c.decodeIfPresent([ActiveDay].self, forKey: .days) ?? []
+        guard buckets.allSatisfy({ !isEmpty && $0.period >= base && $0.period <= maxPeriod }) else {
+            throw DecodingError.dataCorruptedError(forKey: .buckets, in: c, debugDescription: "bucket outside the retained periods")
+        }
+        rebuildTotal()
     }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encodeIfPresent(maxPeriod, forKey: .maxPeriod)
+        if !isEmpty { try c.encode(maxPeriod, forKey: .maxPeriod) }
         if !buckets.isEmpty { try c.encode(buckets, forKey: .buckets) }
-        try c.encodeIfPresent(latest, forKey: .latest)
+        if latest != RuleAggregate.none {
+            try c.encode(latest, forKey: .latest)
+            try c.encode(latestUnits, forKey: .latestUnits)
+        }
         if !days.isEmpty { try c.encode(days, forKey: .days) }
+    }
+
+    /// The base period of `total`: the oldest period kept.
+    private var base: Int64 { maxPeriod &- DecayClock.retainedPeriods }
+
+    private mutating func rebuildTotal() {
+        total = WideSum()
+        for bucket in buckets { total.add(bucket.units, shift: Int(bucket.period - base)) }
     }
 
     // MARK: Recording
 
     /// Adds one matching event at time `t` (milliseconds).
-    mutating func record(_ t: Int64, rule: EngagementRule, clock: DecayClock) {
+    mutating func record(_ t: Int64, rule: RuleTraits, clock: DecayClock) {
         let k = clock.period(t)
-        if maxPeriod == nil || k > maxPeriod! {
+        if k > maxPeriod {
             maxPeriod = k
             prune(rule: rule, clock: clock)
         }
-        let boundary = maxPeriod! - DecayClock.retainedPeriods
-        if let frequency = rule.frequency {
-            recordDay(t, frequency: frequency, rule: rule, clock: clock, boundary: boundary)
+        let boundary = maxPeriod - DecayClock.retainedPeriods
+        if rule.isFrequency {
+            recordDay(t, rule: rule, clock: clock, boundary: boundary)
         } else if k >= boundary {
             if rule.once {
-                if latest == nil || t > latest! { latest = t }
+                if t > latest { setLatest(t, rule: rule, clock: clock) }
             } else {
-                add(clock.units(cents: rule.points.cents, at: t), period: k)
+                add(clock.units(cents: rule.cents, at: t), period: k)
             }
         }
+    }
+
+    private mutating func setLatest(_ t: Int64, rule: RuleTraits, clock: DecayClock) {
+        latest = t
+        latestUnits = t == RuleAggregate.none ? 0 : clock.units(cents: rule.cents, at: t)
     }
 
     /// Adds (or, with negative units, removes) fixed-point units in a period's bucket.
@@ -77,25 +107,33 @@ struct RuleAggregate: Codable, Equatable, Sendable {
             }
             index = low
         }
+        let shift = Int(period - base)
         if index < buckets.count, buckets[index].period == period {
-            let (sum, overflow) = buckets[index].units.addingReportingOverflow(units)
+            let old = buckets[index].units
+            let (sum, overflow) = old.addingReportingOverflow(units)
+            // Saturate rather than wrap (needs ~10⁷ events of 1000 points in one half-life).
             buckets[index].units = overflow ? (units > 0 ? Int64.max : Int64.min) : sum
+            total.add(-old, shift: shift)
+            total.add(buckets[index].units, shift: shift)
             if buckets[index].units == 0 { buckets.remove(at: index) }
         } else if units != 0 {
             buckets.insert(DecayBucket(period: period, units: units), at: index)
+            total.add(units, shift: shift)
         }
     }
 
     /// Drops what fell behind the retention boundary after `maxPeriod` moved on.
-    private mutating func prune(rule: EngagementRule, clock: DecayClock) {
-        let boundary = maxPeriod! - DecayClock.retainedPeriods
+    private mutating func prune(rule: RuleTraits, clock: DecayClock) {
+        let boundary = maxPeriod - DecayClock.retainedPeriods
         if let first = buckets.first, first.period < boundary {
             buckets.removeFirst(buckets.firstIndex { $0.period >= boundary } ?? buckets.count)
         }
-        if let latest, clock.period(latest) < boundary { self.latest = nil }
-        guard let frequency = rule.frequency, !days.isEmpty else { return }
+        // The base moved with maxPeriod: re-derive the total (amortised O(1): at most once per period).
+        rebuildTotal()
+        if latest != RuleAggregate.none, clock.period(latest) < boundary { setLatest(RuleAggregate.none, rule: rule, clock: clock) }
+        guard rule.isFrequency, !days.isEmpty else { return }
         let boundaryDay = boundaryDay(boundary, clock)
-        let keepFrom = boundaryDay - Int64(frequency.withinDays) + 1
+        let keepFrom = boundaryDay - Int64(rule.withinDays) + 1
         if Int64(days[0].day) < keepFrom {
             days.removeFirst(days.firstIndex { Int64($0.day) >= keepFrom } ?? days.count)
         }
@@ -110,10 +148,10 @@ struct RuleAggregate: Codable, Equatable, Sendable {
         return Timestamp.floorDiv(product, Timestamp.millisecondsPerDay)
     }
 
-    private mutating func recordDay(_ t: Int64, frequency: FrequencyRule, rule: EngagementRule, clock: DecayClock, boundary: Int64) {
+    private mutating func recordDay(_ t: Int64, rule: RuleTraits, clock: DecayClock, boundary: Int64) {
         let day = Timestamp.floorDiv(t, Timestamp.millisecondsPerDay)
         let boundaryDay = boundaryDay(boundary, clock)
-        let window = Int64(frequency.withinDays)
+        let window = Int64(rule.withinDays)
         guard day >= boundaryDay - window + 1 else { return }
 
         var low = 0, high = days.count
@@ -146,7 +184,7 @@ struct RuleAggregate: Codable, Equatable, Sendable {
                 let from = candidate - window + 1
                 var first = j
                 while first > 0, Int64(days[first - 1].day) >= from { first -= 1 }
-                if j - first + 1 >= frequency.distinctDays {
+                if j - first + 1 >= rule.distinctDays {
                     days[j].qualifies = true
                     award(days[j].first, rule: rule, clock: clock, boundary: boundary)
                 }
@@ -155,23 +193,23 @@ struct RuleAggregate: Codable, Equatable, Sendable {
         }
     }
 
-    private mutating func award(_ t: Int64, rule: EngagementRule, clock: DecayClock, boundary: Int64) {
+    private mutating func award(_ t: Int64, rule: RuleTraits, clock: DecayClock, boundary: Int64) {
         let k = clock.period(t)
         guard k >= boundary else { return }
         if rule.once {
-            if latest == nil || t > latest! { latest = t }
+            if t > latest { setLatest(t, rule: rule, clock: clock) }
         } else {
-            add(clock.units(cents: rule.points.cents, at: t), period: k)
+            add(clock.units(cents: rule.cents, at: t), period: k)
         }
     }
 
-    private mutating func withdraw(_ t: Int64, rule: EngagementRule, clock: DecayClock, boundary: Int64) {
+    private mutating func withdraw(_ t: Int64, rule: RuleTraits, clock: DecayClock, boundary: Int64) {
         let k = clock.period(t)
         if rule.once {
             // Only the latest completing day is counted; an earlier first event of that same day replaces it.
-            if latest == t { latest = nil }
+            if latest == t { setLatest(RuleAggregate.none, rule: rule, clock: clock) }
         } else if k >= boundary {
-            add(-clock.units(cents: rule.points.cents, at: t), period: k)
+            add(-clock.units(cents: rule.cents, at: t), period: k)
         }
     }
 
@@ -179,17 +217,15 @@ struct RuleAggregate: Codable, Equatable, Sendable {
 
     /// The rule's decayed total in cents (before its cap), read at a period and factor from `DecayClock.reading(at:)`.
     @inline(__always)
-    func decayedCents(rule: EngagementRule, clock: DecayClock, readingPeriod: Int64, factor: Double) -> Double {
+    func decayedCents(rule: RuleTraits, clock: DecayClock, readingPeriod: Int64, factor: Double) -> Double {
+        // Only inline fields are read: scoring a lead touches one contiguous array, not the buckets.
         if rule.once {
-            guard let latest else { return 0 }
-            let units = clock.units(cents: rule.points.cents, at: latest)
-            return DecayClock.cents(units: units, period: clock.period(latest), readingPeriod: readingPeriod) * factor
+            guard latest != RuleAggregate.none else { return 0 }
+            return DecayClock.cents(units: latestUnits, period: clock.period(latest), readingPeriod: readingPeriod) * factor
         }
-        var sum = 0.0
-        for bucket in buckets {
-            sum += DecayClock.cents(units: bucket.units, period: bucket.period, readingPeriod: readingPeriod)
-        }
-        return sum * factor
+        let shift = base - readingPeriod - Int64(DecayClock.fractionBits)
+        guard shift > -1100 else { return 0 }
+        return total.doubleValue * Double(sign: .plus, exponent: Int(shift), significand: 1) * factor
     }
 }
 

@@ -26,8 +26,14 @@ public struct ScoringModel: Sendable {
     public let freeMailDomains: Set<String>
 
     let clock: DecayClock
-    /// Event type → the engagement rules it can match and its SLA-tracking slot.
-    let dispatch: [String: EventDispatch]
+    /// Event type → where its engagement rules sit in `dispatchRules`, and its SLA-tracking slot.
+    let dispatch: DispatchTable
+    /// Engagement rule indices grouped by event type (see `dispatch`).
+    let dispatchRules: [Int]
+    /// The hot-path facts of each engagement rule, trivially copyable.
+    let traits: [RuleTraits]
+    /// Every rule's lower-cased path glob, back to back; `RuleTraits` hold offsets into it.
+    let globBytes: [UInt8]
     /// Event types SLA tiers ask about (`any_event`), in slot order.
     let trackedTypes: [String]
 
@@ -60,16 +66,32 @@ public struct ScoringModel: Sendable {
         for tier in sla?.tiers ?? [] {
             for type in tier.condition.anyEvent where !trackedTypes.contains(type) { trackedTypes.append(type) }
         }
-        var dispatch: [String: EventDispatch] = [:]
+        var byType: [String: [Int]] = [:]
         for (index, rule) in engagementRules.enumerated() {
-            for type in rule.types {
-                dispatch[type, default: EventDispatch(rules: [], trackedSlot: -1)].rules.append(index)
+            for type in rule.types { byType[type, default: []].append(index) }
+        }
+        for type in trackedTypes where byType[type] == nil { byType[type] = [] }
+        var entries: [(String, EventDispatch)] = []
+        var dispatchRules: [Int] = []
+        for type in byType.keys.sorted() {
+            let rules = byType[type]!
+            entries.append((type, EventDispatch(start: dispatchRules.count, count: rules.count, trackedSlot: trackedTypes.firstIndex(of: type) ?? -1)))
+            dispatchRules += rules
+        }
+        self.dispatch = DispatchTable(entries)
+        self.dispatchRules = dispatchRules
+        var globBytes: [UInt8] = []
+        var traits: [RuleTraits] = []
+        for rule in engagementRules {
+            var globStart = -1
+            if let path = rule.path {
+                globStart = globBytes.count
+                globBytes += path.patternBytes
             }
+            traits.append(RuleTraits(rule, globStart: globStart))
         }
-        for (slot, type) in trackedTypes.enumerated() {
-            dispatch[type, default: EventDispatch(rules: [], trackedSlot: -1)].trackedSlot = slot
-        }
-        self.dispatch = dispatch
+        self.globBytes = globBytes
+        self.traits = traits
         self.trackedTypes = trackedTypes
     }
 
@@ -85,7 +107,7 @@ public struct ScoringModel: Sendable {
     }
 
     /// The event types any engagement rule or SLA tier refers to, sorted.
-    public var eventTypes: [String] { dispatch.keys.sorted() }
+    public var eventTypes: [String] { dispatch.types.filter { !$0.isEmpty }.sorted() }
 
     static func fnv1a(_ text: String) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -97,8 +119,87 @@ public struct ScoringModel: Sendable {
     }
 }
 
-/// What one event type can touch: the indices of the engagement rules listing it, and its SLA slot (or -1).
+/// What one event type can touch: a range of `dispatchRules`, and its SLA slot (or -1). Plain integers, so a lookup copies no references.
 struct EventDispatch: Sendable {
-    var rules: [Int]
+    var start: Int
+    var count: Int
     var trackedSlot: Int
+}
+
+/// Event type → `EventDispatch`, open-addressed on a 64-bit hash the event computed when it was made,
+/// so dispatch hashes no strings; the type text is compared on a hit, so a colliding type never matches.
+struct DispatchTable: Sendable {
+    private let keys: [UInt64]
+    let types: [String]
+    private let entries: [EventDispatch]
+    private let mask: Int
+
+    static func key(for type: String) -> UInt64 {
+        let hash = ScoringModel.fnv1a(type)
+        return hash == 0 ? 1 : hash  // 0 marks an empty slot
+    }
+
+    init(_ pairs: [(String, EventDispatch)]) {
+        var capacity = 8
+        while capacity < pairs.count * 2 { capacity *= 2 }
+        var keys = [UInt64](repeating: 0, count: capacity)
+        var types = [String](repeating: "", count: capacity)
+        var entries = [EventDispatch](repeating: EventDispatch(start: 0, count: 0, trackedSlot: -1), count: capacity)
+        for (type, entry) in pairs {
+            let key = DispatchTable.key(for: type)
+            var slot = Int(truncatingIfNeeded: key) & (capacity - 1)
+            while keys[slot] != 0 { slot = (slot + 1) & (capacity - 1) }
+            keys[slot] = key
+            types[slot] = type
+            entries[slot] = entry
+        }
+        self.keys = keys
+        self.types = types
+        self.entries = entries
+        self.mask = capacity - 1
+    }
+
+    @inline(__always)
+    func lookup(key: UInt64, type: String) -> EventDispatch? {
+        var slot = Int(truncatingIfNeeded: key) & mask
+        while keys[slot] != 0 {
+            if keys[slot] == key, types[slot] == type { return entries[slot] }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
+
+    subscript(type: String) -> EventDispatch? { lookup(key: DispatchTable.key(for: type), type: type) }
+}
+
+/// What the hot path needs of an engagement rule, without the rule's strings and arrays
+/// (copying it costs no reference counting).
+struct RuleTraits: Sendable, Equatable {
+    let cents: Int64
+    /// Cap in cents; 0 for none.
+    let capCents: Int64
+    let once: Bool
+    /// 0 for a rule without a recurrence requirement.
+    let distinctDays: Int
+    let withinDays: Int
+    /// The rule's glob in `ScoringModel.globBytes`: start (-1 when the rule has no `path`) and length.
+    let globStart: Int
+    let globLength: Int
+    let globIsLiteral: Bool
+    /// Whether the rule tests event properties besides the path.
+    let hasProperties: Bool
+
+    init(_ rule: EngagementRule, globStart: Int) {
+        cents = rule.points.cents
+        capCents = rule.cap?.cents ?? 0
+        once = rule.once
+        distinctDays = rule.frequency?.distinctDays ?? 0
+        withinDays = rule.frequency?.withinDays ?? 0
+        self.globStart = globStart
+        globLength = rule.path?.patternBytes.count ?? 0
+        globIsLiteral = rule.path?.isLiteral ?? true
+        hasProperties = !rule.properties.isEmpty
+    }
+
+    var isFrequency: Bool { distinctDays > 0 }
 }

@@ -1,0 +1,194 @@
+// scoring-bench: single-core throughput of the scoring library with the default model,
+// and the cost of one event as a lead's history grows. Build and run in release:
+//   swift run -c release scoring-bench [path/to/scoring.yaml] [--quick]
+import Foundation
+import LeadScoring
+
+let arguments = CommandLine.arguments.dropFirst()
+let quick = arguments.contains("--quick")
+let modelPath = arguments.first { !$0.hasPrefix("--") } ?? "config/scoring.yaml"
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+func time(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    return seconds(ContinuousClock.now - start)
+}
+
+/// A fixed pseudo-random sequence, so every run scores the same events.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+/// A realistic B2B event mix: mostly page views and e-mail, few hand-raisers.
+let prototypes: [(weight: Int, type: String, properties: [String: JSONValue])] = [
+    (14, "page_view", ["url": .string("https://example.com/pricing")]),
+    (4, "page_view", ["path": .string("/compare/rivalsoft")]),
+    (4, "page_view", ["path": .string("/integrations/salesforce")]),
+    (3, "page_view", ["path": .string("/customers/acme")]),
+    (2, "page_view", ["path": .string("/security")]),
+    (16, "page_view", ["url": .string("https://example.com/blog/lead-scoring-guide?utm_source=news")]),
+    (8, "page_view", ["path": .string("/")]),
+    (2, "page_view", ["path": .string("/careers/engineering")]),
+    (10, "email_open", ["campaign": .string("nurture-3")]),
+    (9, "email_click", ["campaign": .string("nurture-3")]),
+    (5, "content_download", ["asset": .string("roi-guide")]),
+    (3, "webinar_registered", ["campaign": .string("q1-webinar")]),
+    (2, "webinar_attended", ["campaign": .string("q1-webinar")]),
+    (10, "product_usage", ["feature": .string("routing")]),
+    (2, "form_submit", ["form": .string("contact_sales")]),
+    (1, "demo_request", [:]),
+    (1, "trial_signup", [:]),
+    (1, "unsubscribe", [:]),
+]
+let weighted: [Int] = prototypes.indices.flatMap { Array(repeating: $0, count: prototypes[$0].weight) }
+
+func randomEvent(at t: Timestamp, _ rng: inout SplitMix) -> EngagementEvent {
+    let p = prototypes[weighted[Int(rng.next() % UInt64(weighted.count))]]
+    return EngagementEvent(type: p.type, occurredAt: t, properties: p.properties)
+}
+
+let modelText: String
+do {
+    modelText = try String(contentsOfFile: modelPath, encoding: .utf8)
+} catch {
+    FileHandle.standardError.write(Data("scoring-bench: cannot read \(modelPath) (run from the package root or pass the model path)\n".utf8))
+    exit(2)
+}
+var model: ScoringModel!
+let loadSeconds = try time { model = try ModelLoader.load(yaml: modelText, file: modelPath) }
+let scorer = LeadScorer(model: model)
+let origin = Timestamp(rfc3339: "2027-01-04T00:00:00Z")!
+let lead = Lead(email: "dana@acme-software.com", jobTitle: "VP of Sales", companySize: 250, industry: "software", country: "US",
+                techStack: ["salesforce"], attributes: ["timeline": .string("this_quarter")])
+
+print("scoring-bench: model \(model.version) (\(model.fitRules.count) fit rules, \(model.engagementRules.count) engagement rules), loaded in \(String(format: "%.1f", loadSeconds * 1000)) ms")
+#if DEBUG
+print("warning: debug build; run with -c release for meaningful figures")
+#endif
+
+if arguments.contains("--profile-apply") {
+    // A tight loop for a profiler: one lead, 100,000 events, applied over and over.
+    var rng = SplitMix(state: 7)
+    let history = (0..<100_000).map { randomEvent(at: origin.adding(milliseconds: Int64($0) * 300_000), &rng) }
+    var total = 0
+    for _ in 0..<40 { total &+= scorer.recompute(lead: lead, events: history).eventCount }
+    print(total)
+    exit(0)
+}
+
+// MARK: 1. Throughput
+
+// 2,000,000 events over 90 days spread across 10,000 leads, as ingestion sees them: each event is
+// applied to its lead's state (10,000 states, ~20 MB, so most touches miss the CPU caches).
+print("throughput on one core, 10,000 leads interleaved:")
+let leadCount = 10_000
+let eventCount = quick ? 200_000 : 2_000_000
+var rng = SplitMix(state: 42)
+var events: [EngagementEvent] = []
+var owners: [Int] = []
+events.reserveCapacity(eventCount)
+owners.reserveCapacity(eventCount)
+let span: Int64 = 90 * 86_400_000
+for i in 0..<eventCount {
+    // Time runs forward overall with some jitter, as ingestion sees it.
+    let t = origin.adding(milliseconds: span * Int64(i) / Int64(eventCount) + Int64(rng.next() % 600_000))
+    events.append(randomEvent(at: t, &rng))
+    owners.append(Int(rng.next() % UInt64(leadCount)))
+}
+let freshStates = [LeadScoreState](repeating: scorer.makeState(for: lead), count: leadCount)
+
+enum Mode: String, CaseIterable {
+    case apply = "apply only"
+    case summary = "apply + score (summary)"
+    case result = "apply + full result with reasons"
+}
+
+var checksum: Int64 = 0
+var throughput: [Mode: Double] = [:]
+for mode in Mode.allCases {
+    var best = Double.infinity
+    for _ in 0..<(quick ? 1 : 3) {
+        var states = freshStates
+        // Touch every state once so copy-on-write copies happen outside the timed loop.
+        for i in states.indices { try scorer.update(&states[i], with: lead) }
+        let elapsed = try time {
+            try events.withUnsafeBufferPointer { events in
+                for i in 0..<events.count {
+                    let owner = owners[i]
+                    try scorer.apply(events[i], to: &states[owner])
+                    switch mode {
+                    case .apply: break
+                    case .summary: checksum &+= try scorer.summary(of: states[owner], at: events[i].occurredAt).score.cents
+                    case .result: checksum &+= try scorer.result(of: states[owner], at: events[i].occurredAt).score.cents
+                    }
+                }
+            }
+        }
+        best = min(best, elapsed)
+    }
+    throughput[mode] = Double(events.count) / best
+    let label = mode.rawValue.padding(toLength: 34, withPad: " ", startingAt: 0)
+    print("  " + label + String(format: "%10.0f events/s  (%6.1f ns/event)", Double(events.count) / best, best / Double(events.count) * 1e9))
+}
+
+// MARK: 2. Cost per event as a lead's history grows
+
+// One lead at a time (so every size sees the same cache-resident working set): build a history of
+// H events untimed, then time the next min(H, 10,000) events, each applied and scored. Repeat over
+// fresh leads until 50,000 events have been timed per size.
+print("per-event cost (apply + score) on one lead with a history of H events (events every 5 minutes):")
+let spacing: Int64 = 300_000
+let timedPerSize = quick ? 10_000 : 50_000
+var growth: [(history: Int, nanoseconds: Double)] = []
+for history in [10, 100, 1_000, 10_000, 100_000] {
+    let batch = min(history, 10_000)
+    let leadsNeeded = max(1, timedPerSize / batch)
+    var rng = SplitMix(state: UInt64(history))
+    var best = Double.infinity
+    for _ in 0..<(quick ? 1 : 3) {
+        var elapsed = 0.0
+        for _ in 0..<leadsNeeded {
+            var state = scorer.makeState(for: lead)
+            try scorer.apply((0..<history).map { randomEvent(at: origin.adding(milliseconds: Int64($0) * spacing), &rng) }, to: &state)
+            let next = (0..<batch).map { randomEvent(at: origin.adding(milliseconds: Int64(history + $0) * spacing), &rng) }
+            elapsed += try time {
+                for event in next {
+                    try scorer.apply(event, to: &state)
+                    checksum &+= try scorer.summary(of: state, at: event.occurredAt).score.cents
+                }
+            }
+        }
+        best = min(best, elapsed)
+    }
+    let ns = best / Double(leadsNeeded * batch) * 1e9
+    growth.append((history, ns))
+    print(String(format: "  H = %7d: %6.1f ns/event", history, ns))
+}
+let flatness = (growth.map(\.nanoseconds).max() ?? 0) / (growth.map(\.nanoseconds).min() ?? 1)
+print(String(format: "  slowest / fastest: %.2fx", flatness))
+
+// MARK: 3. Full recompute (a model change rescoring a lead from its stored events)
+
+let history = Array(events.prefix(100_000))
+var recomputeBest = Double.infinity
+for _ in 0..<(quick ? 1 : 3) {
+    recomputeBest = min(recomputeBest, time { checksum &+= Int64(scorer.recompute(lead: lead, events: history).eventCount) })
+}
+print(String(format: "full recompute of a 100,000-event history (one lead, apply only): %.1f ms, %.0f events/s", recomputeBest * 1000, 100_000 / recomputeBest))
+print("checksum \(checksum)")
+
+let target = 1_000_000.0
+let scored = throughput[.summary] ?? 0
+print(scored >= target ? "PASS: \(Int(scored)) events/s scored on one core (target \(Int(target)))"
+                       : "BELOW TARGET: \(Int(scored)) events/s scored on one core (target \(Int(target)))")
