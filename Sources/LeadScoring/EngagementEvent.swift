@@ -32,13 +32,14 @@ public struct EngagementEvent: Hashable, Sendable {
         leadId: String? = nil
     ) {
         self.eventId = eventId
-        self.type = type
+        // Rules name types in lower case; JSON input is already lowered, so this rarely allocates.
+        self.type = type.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? type.lowercased() : type
         self.occurredAt = occurredAt
         self.properties = properties
         self.email = email
         self.leadId = leadId
         self.path = EngagementEvent.derivePath(properties)
-        self.typeKey = DispatchTable.key(for: type)
+        self.typeKey = DispatchTable.key(for: self.type)
     }
 
     // MARK: JSON

@@ -150,12 +150,16 @@ public struct LeadScorer: Sendable {
     }
 
     private func result(_ state: LeadScoreState, now: Timestamp, reasons: inout [Contribution]) -> ScoreResult {
+        reasons.reserveCapacity(state.fitMatches.count + model.traits.count)
         let summary = evaluate(state, now: now, reasons: &reasons, explain: true)
-        // Largest magnitude first; the stable sort keeps model order among equals.
-        let ordered = reasons.enumerated().sorted { a, b in
-            let (x, y) = (a.element.points.cents.magnitude, b.element.points.cents.magnitude)
-            return x != y ? x > y : a.offset < b.offset
-        }.map(\.element)
+        // Largest magnitude first, model order among equals: a stable insertion sort, in place (a dozen entries).
+        for i in reasons.indices.dropFirst() {
+            var j = i
+            while j > 0, reasons[j - 1].points.cents.magnitude < reasons[j].points.cents.magnitude {
+                reasons.swapAt(j - 1, j)
+                j -= 1
+            }
+        }
         let thresholds = model.thresholds
         var unmet: [QualificationGap] = []
         if summary.score < thresholds.mql { unmet.append(.score) }
@@ -165,7 +169,7 @@ public struct LeadScorer: Sendable {
         let disqualifiedBy = state.fitMatches.filter { model.fitRules[$0].disqualifies }.map { model.fitRules[$0].name }
         return ScoreResult(score: summary.score, fitScore: summary.fitScore, engagementScore: summary.engagementScore,
                            grade: summary.grade, qualified: summary.qualified, disqualifiedBy: disqualifiedBy,
-                           signals: summary.signals, unmet: unmet, reasons: ordered, modelVersion: model.version, scoredAt: now)
+                           signals: summary.signals, unmet: unmet, reasons: reasons, modelVersion: model.version, scoredAt: now)
     }
 
     /// The one place scores are computed, so the summary and the full result can never disagree.

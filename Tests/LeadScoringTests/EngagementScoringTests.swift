@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import LeadScoring
 
@@ -160,5 +161,39 @@ struct EngagementScoringTests {
         #expect(sla?.tier == "hot")
         #expect(sla?.dueAtText == "2027-03-12T17:00:00-05:00")
         #expect(sla?.businessHours == false)
+    }
+}
+
+@Suite("Fixed-point internals")
+struct FixedPointTests {
+    @Test func wideSumIsExactAcrossShifts() {
+        var sum = WideSum()
+        sum.add(1, shift: 64)
+        #expect(sum.doubleValue == 18_446_744_073_709_551_616.0)
+        sum.add(-1, shift: 64)
+        #expect(sum == WideSum())
+        sum.add(-3, shift: 0)
+        sum.add(5, shift: 1)
+        #expect(sum.doubleValue == 7)
+        sum.add(Int64.max, shift: 63)
+        sum.add(-Int64.max, shift: 63)
+        #expect(sum.doubleValue == 7)
+    }
+
+    @Test func programmaticEventTypesAreLowerCased() {
+        let e = EngagementEvent(type: "Demo_Request", occurredAt: ts("2027-03-01T00:00:00Z"))
+        #expect(e.type == "demo_request")
+        let result = LeadScorer(model: exampleModel).score(lead: Lead(email: "a@acme.com"), events: [e], at: e.occurredAt)
+        #expect(contribution(result, "demo_request") == 60)
+    }
+
+    @Test func corruptStatesAreRejected() throws {
+        let scorer = LeadScorer(model: exampleModel)
+        var state = scorer.makeState(for: Lead(email: "a@acme.com"))
+        try scorer.apply(event("email_click", ts("2027-03-01T00:00:00Z")), to: &state)
+        let json = String(decoding: try JSONEncoder().encode(state), as: UTF8.self)
+        let corrupt = json.replacingOccurrences(of: "\"k\":", with: "\"k\":1")
+        #expect(corrupt != json)
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(LeadScoreState.self, from: Data(corrupt.utf8)) }
     }
 }
