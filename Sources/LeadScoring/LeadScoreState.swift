@@ -26,6 +26,8 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
     var fitMatches: [Int]
     /// One aggregate per engagement rule, in model order.
     var rules: [RuleAggregate]
+    /// `rules[i].reading` for each rule, kept up to date by the scorer (derived, not encoded).
+    var readings: [RuleReading]
     /// Latest time of an event of each SLA-tracked type (`any_event`), by slot.
     var typeLatest: [Int64?]
 
@@ -36,6 +38,7 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         lastEventAt = nil
         self.fitMatches = fitMatches
         rules = Array(repeating: RuleAggregate(), count: model.engagementRules.count)
+        readings = Array(repeating: RuleReading(), count: model.engagementRules.count)
         typeLatest = Array(repeating: nil, count: model.trackedTypes.count)
     }
 
@@ -57,6 +60,7 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         lastEventAt = try c.decodeIfPresent(Timestamp.self, forKey: .lastEventAt)
         fitMatches = try c.decode([Int].self, forKey: .fitMatches)
         rules = try c.decode([RuleAggregate].self, forKey: .rules)
+        readings = rules.map(\.reading)
         typeLatest = try c.decode([Int64?].self, forKey: .typeLatest)
     }
 

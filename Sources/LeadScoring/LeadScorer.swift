@@ -37,7 +37,7 @@ public struct LeadScorer: Sendable {
     /// Applies one event. Returns whether any engagement rule or SLA condition took note of it.
     @discardableResult
     public func apply(_ event: EngagementEvent, to state: inout LeadScoreState) throws(ScoringError) -> Bool {
-        try check(state)
+        try checkForApply(state)
         return record(event, in: &state)
     }
 
@@ -95,13 +95,23 @@ public struct LeadScorer: Sendable {
 
     // MARK: Internals
 
+    /// What applying needs: inline fields and the one array header the event path reads anyway.
+    @inline(__always)
+    private func checkForApply(_ state: LeadScoreState) throws(ScoringError) {
+        guard state.modelFingerprint == model.fingerprint, state.modelVersion == model.version else {
+            throw .modelMismatch(stateVersion: state.modelVersion, modelVersion: model.version)
+        }
+        guard state.rules.count == model.traits.count, state.readings.count == model.traits.count else { throw .malformedState }
+    }
+
     private func check(_ state: LeadScoreState) throws(ScoringError) {
         guard state.modelFingerprint == model.fingerprint, state.modelVersion == model.version else {
             throw .modelMismatch(stateVersion: state.modelVersion, modelVersion: model.version)
         }
         // fitMatches is kept sorted, so its ends bound every index.
-        guard state.rules.count == model.engagementRules.count, state.typeLatest.count == model.trackedTypes.count,
-              (state.fitMatches.first ?? 0) >= 0, (state.fitMatches.last ?? 0) < max(1, model.fitRules.count)
+        guard state.rules.count == model.engagementRules.count, state.readings.count == model.engagementRules.count,
+              state.typeLatest.count == model.trackedTypes.count,
+              (state.fitMatches.first ?? 0) >= 0, state.fitMatches.last.map({ $0 < model.fitRules.count }) ?? true
         else { throw .malformedState }
     }
 
@@ -126,7 +136,7 @@ public struct LeadScorer: Sendable {
         if state.lastEventAt == nil || t > state.lastEventAt!.milliseconds { state.lastEventAt = event.occurredAt }
         guard let dispatch = model.dispatch.lookup(key: event.typeKey, type: event.type) else { return false }
         var touched = false
-        if dispatch.trackedSlot >= 0 {
+        if dispatch.trackedSlot >= 0, dispatch.trackedSlot < state.typeLatest.count {
             if state.typeLatest[dispatch.trackedSlot].map({ t > $0 }) ?? true { state.typeLatest[dispatch.trackedSlot] = t }
             touched = true
         }
@@ -143,6 +153,7 @@ public struct LeadScorer: Sendable {
                 }
                 if traits.hasProperties, !model.engagementRules[index].properties.allSatisfy({ $0.holds(for: event) }) { continue }
                 state.rules[index].record(t, rule: traits, clock: clock)
+                state.readings[index] = state.rules[index].reading
                 touched = true
             }
         }
@@ -187,11 +198,10 @@ public struct LeadScorer: Sendable {
         var signals = 0
         let readAt = max(now.milliseconds, state.lastEventAt?.milliseconds ?? now.milliseconds)
         let (readingPeriod, factor) = model.clock.reading(at: readAt)
-        let clock = model.clock
-        state.rules.withUnsafeBufferPointer { aggregates in
-        for index in model.traits.indices where !aggregates[index].isEmpty {
+        state.readings.withUnsafeBufferPointer { readings in
+        for index in model.traits.indices where !readings[index].isEmpty {
             let traits = model.traits[index]
-            var cents = aggregates[index].decayedCents(rule: traits, clock: clock, readingPeriod: readingPeriod, factor: factor)
+            var cents = readings[index].cents(readingPeriod: readingPeriod, factor: factor)
             if traits.capCents > 0 {
                 let limit = Double(traits.capCents)
                 cents = min(limit, max(-limit, cents))

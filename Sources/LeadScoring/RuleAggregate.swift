@@ -18,8 +18,10 @@ struct RuleAggregate: Codable, Equatable, Sendable {
     var maxPeriod: Int64 = none
     /// The counted occurrence of a `once` rule (`none` when there is none)…
     var latest: Int64 = none
-    /// …and its points in fixed-point units (see `DecayClock`), so reading needs no `exp2`.
+    /// …its points in fixed-point units (see `DecayClock`), so reading needs no `exp2`…
     var latestUnits: Int64 = 0
+    /// …and its half-life period.
+    var latestPeriod: Int64 = 0
     /// Σ bucket units × 2^(period − base), base = `maxPeriod − retainedPeriods`; derived from `buckets`.
     var total = WideSum()
     /// Fixed-point sums per period, sorted by period, never zero.
@@ -30,7 +32,7 @@ struct RuleAggregate: Codable, Equatable, Sendable {
     var isEmpty: Bool { maxPeriod == RuleAggregate.none }
 
     enum CodingKeys: String, CodingKey {
-        case maxPeriod = "p", buckets = "b", latest = "l", latestUnits = "lu", days = "d"
+        case maxPeriod = "p", buckets = "b", latest = "l", latestUnits = "lu", latestPeriod = "lk", days = "d"
     }
 
     init() {}
@@ -41,6 +43,7 @@ struct RuleAggregate: Codable, Equatable, Sendable {
         buckets = try c.decodeIfPresent([DecayBucket].self, forKey: .buckets) ?? []
         latest = try c.decodeIfPresent(Int64.self, forKey: .latest) ?? RuleAggregate.none
         latestUnits = try c.decodeIfPresent(Int64.self, forKey: .latestUnits) ?? 0
+        latestPeriod = try c.decodeIfPresent(Int64.self, forKey: .latestPeriod) ?? 0
         days = try c.decodeIfPresent([ActiveDay].self, forKey: .days) ?? []
         guard buckets.allSatisfy({ !isEmpty && $0.period >= base && $0.period <= maxPeriod }) else {
             throw DecodingError.dataCorruptedError(forKey: .buckets, in: c, debugDescription: "bucket outside the retained periods")
@@ -55,6 +58,7 @@ struct RuleAggregate: Codable, Equatable, Sendable {
         if latest != RuleAggregate.none {
             try c.encode(latest, forKey: .latest)
             try c.encode(latestUnits, forKey: .latestUnits)
+            try c.encode(latestPeriod, forKey: .latestPeriod)
         }
         if !days.isEmpty { try c.encode(days, forKey: .days) }
     }
@@ -91,6 +95,7 @@ struct RuleAggregate: Codable, Equatable, Sendable {
     private mutating func setLatest(_ t: Int64, rule: RuleTraits, clock: DecayClock) {
         latest = t
         latestUnits = t == RuleAggregate.none ? 0 : clock.units(cents: rule.cents, at: t)
+        latestPeriod = t == RuleAggregate.none ? 0 : clock.period(t)
     }
 
     /// Adds (or, with negative units, removes) fixed-point units in a period's bucket.
@@ -215,17 +220,29 @@ struct RuleAggregate: Codable, Equatable, Sendable {
 
     // MARK: Reading
 
-    /// The rule's decayed total in cents (before its cap), read at a period and factor from `DecayClock.reading(at:)`.
+    /// What reading the rule needs, in 16 bytes: a `once` rule's counted occurrence, or the exact
+    /// bucket total at its base period (converted to `Double` deterministically).
+    var reading: RuleReading {
+        if latest != RuleAggregate.none { return RuleReading(period: latestPeriod, weight: Double(latestUnits)) }
+        if isEmpty || buckets.isEmpty { return RuleReading() }
+        return RuleReading(period: base, weight: total.doubleValue)
+    }
+}
+
+/// A rule's contribution in compact form: `weight × 2^(period − reading period) × 2⁻²⁰` cents before the
+/// reading factor. Kept beside the aggregates so scoring a lead reads one small contiguous array.
+struct RuleReading: Equatable, Sendable {
+    var period: Int64 = RuleAggregate.none
+    var weight: Double = 0
+
+    var isEmpty: Bool { period == RuleAggregate.none }
+
+    /// The decayed value in cents (before any cap), read at a period and factor from `DecayClock.reading(at:)`.
     @inline(__always)
-    func decayedCents(rule: RuleTraits, clock: DecayClock, readingPeriod: Int64, factor: Double) -> Double {
-        // Only inline fields are read: scoring a lead touches one contiguous array, not the buckets.
-        if rule.once {
-            guard latest != RuleAggregate.none else { return 0 }
-            return DecayClock.cents(units: latestUnits, period: clock.period(latest), readingPeriod: readingPeriod) * factor
-        }
-        let shift = base - readingPeriod - Int64(DecayClock.fractionBits)
+    func cents(readingPeriod: Int64, factor: Double) -> Double {
+        let shift = period - readingPeriod - Int64(DecayClock.fractionBits)
         guard shift > -1100 else { return 0 }
-        return total.doubleValue * Double(sign: .plus, exponent: Int(shift), significand: 1) * factor
+        return weight * Double(sign: .plus, exponent: Int(shift), significand: 1) * factor
     }
 }
 
