@@ -25,7 +25,9 @@ public struct LeadScorer: Sendable {
     /// Whether a (cached) state was built by this very model and can be used as it is.
     public func isCurrent(_ state: LeadScoreState) -> Bool {
         state.modelFingerprint == model.fingerprint && state.modelVersion == model.version
-            && state.rules.count == model.engagementRules.count && state.typeLatest.count == model.trackedTypes.count
+            && state.rules.count == model.engagementRules.count && state.readings.count == model.engagementRules.count
+            && state.typeLatest.count == model.trackedTypes.count
+            && state.fitMatches.allSatisfy { $0 >= 0 && $0 < model.fitRules.count }
     }
 
     /// Re-evaluates fit after the lead's fields changed; the engagement part is kept.
@@ -57,7 +59,7 @@ public struct LeadScorer: Sendable {
     /// Scores a lead and its events from scratch at `now`.
     public func score(lead: Lead, events: some Sequence<EngagementEvent>, at now: Timestamp) -> ScoreResult {
         let state = recompute(lead: lead, events: events)
-        var reasons: [Contribution] = []
+        var reasons: [RawContribution] = []
         return result(state, now: now, reasons: &reasons)
     }
 
@@ -66,14 +68,14 @@ public struct LeadScorer: Sendable {
     /// The numbers of the score at `now`, without the explanation (no allocation).
     public func summary(of state: LeadScoreState, at now: Timestamp) throws(ScoringError) -> ScoreSummary {
         try check(state)
-        var unused: [Contribution] = []
+        var unused: [RawContribution] = []
         return evaluate(state, now: now, reasons: &unused, explain: false)
     }
 
     /// The full score at `now`, with per-rule reasons.
     public func result(of state: LeadScoreState, at now: Timestamp) throws(ScoringError) -> ScoreResult {
         try check(state)
-        var reasons: [Contribution] = []
+        var reasons: [RawContribution] = []
         return result(state, now: now, reasons: &reasons)
     }
 
@@ -104,15 +106,14 @@ public struct LeadScorer: Sendable {
         guard state.rules.count == model.traits.count, state.readings.count == model.traits.count else { throw .malformedState }
     }
 
+    /// What reading needs: the apply check plus the fit matches, which scoring reads anyway.
+    @inline(__always)
     private func check(_ state: LeadScoreState) throws(ScoringError) {
-        guard state.modelFingerprint == model.fingerprint, state.modelVersion == model.version else {
-            throw .modelMismatch(stateVersion: state.modelVersion, modelVersion: model.version)
-        }
+        try checkForApply(state)
         // fitMatches is kept sorted, so its ends bound every index.
-        guard state.rules.count == model.engagementRules.count, state.readings.count == model.engagementRules.count,
-              state.typeLatest.count == model.trackedTypes.count,
-              (state.fitMatches.first ?? 0) >= 0, state.fitMatches.last.map({ $0 < model.fitRules.count }) ?? true
-        else { throw .malformedState }
+        guard (state.fitMatches.first ?? 0) >= 0, state.fitMatches.last.map({ $0 < model.fitRules.count }) ?? true else {
+            throw .malformedState
+        }
     }
 
     private func fitMatches(for lead: Lead) -> [Int] {
@@ -160,16 +161,25 @@ public struct LeadScorer: Sendable {
         return touched
     }
 
-    private func result(_ state: LeadScoreState, now: Timestamp, reasons: inout [Contribution]) -> ScoreResult {
+    private func result(_ state: LeadScoreState, now: Timestamp, reasons: inout [RawContribution]) -> ScoreResult {
         reasons.reserveCapacity(state.fitMatches.count + model.traits.count)
         let summary = evaluate(state, now: now, reasons: &reasons, explain: true)
-        // Largest magnitude first, model order among equals: a stable insertion sort, in place (a dozen entries).
-        for i in reasons.indices.dropFirst() {
-            var j = i
-            while j > 0, reasons[j - 1].points.cents.magnitude < reasons[j].points.cents.magnitude {
-                reasons.swapAt(j - 1, j)
-                j -= 1
+        // Largest magnitude first, model order among equals: a stable insertion sort of plain values
+        // (sorting named contributions would retain and release every name it moves).
+        reasons.withUnsafeMutableBufferPointer { buffer in
+            for i in buffer.indices.dropFirst() {
+                let item = buffer[i]
+                var j = i
+                while j > 0, buffer[j - 1].cents.magnitude < item.cents.magnitude {
+                    buffer[j] = buffer[j - 1]
+                    j -= 1
+                }
+                buffer[j] = item
             }
+        }
+        let named = reasons.map { raw in
+            Contribution(rule: raw.rule < 0 ? model.fitRules[-raw.rule - 1].name : model.engagementRules[raw.rule].name,
+                         points: Points(cents: raw.cents))
         }
         let thresholds = model.thresholds
         var unmet: [QualificationGap] = []
@@ -180,18 +190,18 @@ public struct LeadScorer: Sendable {
         let disqualifiedBy = state.fitMatches.filter { model.fitRules[$0].disqualifies }.map { model.fitRules[$0].name }
         return ScoreResult(score: summary.score, fitScore: summary.fitScore, engagementScore: summary.engagementScore,
                            grade: summary.grade, qualified: summary.qualified, disqualifiedBy: disqualifiedBy,
-                           signals: summary.signals, unmet: unmet, reasons: reasons, modelVersion: model.version, scoredAt: now)
+                           signals: summary.signals, unmet: unmet, reasons: named, modelVersion: model.version, scoredAt: now)
     }
 
     /// The one place scores are computed, so the summary and the full result can never disagree.
-    private func evaluate(_ state: LeadScoreState, now: Timestamp, reasons: inout [Contribution], explain: Bool) -> ScoreSummary {
+    private func evaluate(_ state: LeadScoreState, now: Timestamp, reasons: inout [RawContribution], explain: Bool) -> ScoreSummary {
         var fit: Int64 = 0
         var disqualified = false
         for index in state.fitMatches {
             let points = model.fitRules[index].points
             fit += points.cents
             if model.fitRules[index].disqualifies { disqualified = true }
-            if explain, points != .zero { reasons.append(Contribution(rule: model.fitRules[index].name, points: points)) }
+            if explain, points != .zero { reasons.append(RawContribution(rule: -index - 1, cents: points.cents)) }
         }
 
         var engagement: Int64 = 0
@@ -210,7 +220,7 @@ public struct LeadScorer: Sendable {
             guard rounded != 0 else { continue }
             engagement += rounded
             if rounded > 0 { signals += 1 }
-            if explain { reasons.append(Contribution(rule: model.engagementRules[index].name, points: Points(cents: rounded))) }
+            if explain { reasons.append(RawContribution(rule: index, cents: rounded)) }
         }
         }
 
@@ -223,4 +233,10 @@ public struct LeadScorer: Sendable {
                             grade: model.grades.grade(fit: fitPoints, engagement: engagementPoints),
                             signals: signals, disqualified: disqualified, qualified: qualified)
     }
+}
+
+/// A contribution before it gets its rule's name: fit rule `i` is `-(i + 1)`, engagement rule `i` is `i`.
+struct RawContribution {
+    let rule: Int
+    let cents: Int64
 }

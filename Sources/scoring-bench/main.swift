@@ -83,6 +83,10 @@ if arguments.contains("--profile-apply") {
     let history = (0..<100_000).map { randomEvent(at: origin.adding(milliseconds: Int64($0) * 300_000), &rng) }
     var total = 0
     for _ in 0..<40 { total &+= scorer.recompute(lead: lead, events: history).eventCount }
+    if arguments.contains("--results") {
+        let state = scorer.recompute(lead: lead, events: history)
+        for i in 0..<2_000_000 { total &+= Int(try scorer.result(of: state, at: origin.adding(milliseconds: Int64(i))).score.cents) }
+    }
     print(total)
     exit(0)
 }
