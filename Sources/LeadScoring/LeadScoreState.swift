@@ -23,7 +23,12 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
     public internal(set) var lastEventAt: Timestamp?
 
     /// Indices of the fit rules that match the lead, ascending.
-    var fitMatches: [Int]
+    var fitMatches: [Int] {
+        didSet { fitSummary = nil }
+    }
+    /// Σ points of `fitMatches` and whether one of them disqualifies, kept inline so scoring
+    /// reads no array for fit (set by the scorer, encoded with the state).
+    var fitSummary: FitSummary?
     /// One aggregate per engagement rule, in model order.
     var rules: [RuleAggregate]
     /// `rules[i].reading` for each rule, kept up to date by the scorer (derived, not encoded).
@@ -32,6 +37,7 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
     var typeLatest: [Int64?]
 
     init(model: ScoringModel, fitMatches: [Int]) {
+        fitSummary = nil
         modelVersion = model.version
         modelFingerprint = model.fingerprint
         eventCount = 0
@@ -44,7 +50,7 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
 
     enum CodingKeys: String, CodingKey {
         case modelVersion = "model_version", modelFingerprint = "model_fingerprint", eventCount = "event_count"
-        case lastEventAt = "last_event_at", fitMatches = "fit", rules, typeLatest = "seen"
+        case lastEventAt = "last_event_at", fitMatches = "fit", fitPoints = "fit_points", disqualified, rules, typeLatest = "seen"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -59,6 +65,11 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         eventCount = try c.decode(Int.self, forKey: .eventCount)
         lastEventAt = try c.decodeIfPresent(Timestamp.self, forKey: .lastEventAt)
         fitMatches = try c.decode([Int].self, forKey: .fitMatches)
+        if let cents = try c.decodeIfPresent(Int64.self, forKey: .fitPoints) {
+            fitSummary = FitSummary(cents: cents, disqualified: try c.decodeIfPresent(Bool.self, forKey: .disqualified) ?? false)
+        } else {
+            fitSummary = nil
+        }
         rules = try c.decode([RuleAggregate].self, forKey: .rules)
         readings = rules.map(\.reading)
         typeLatest = try c.decode([Int64?].self, forKey: .typeLatest)
@@ -72,7 +83,17 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         try c.encode(eventCount, forKey: .eventCount)
         try c.encodeIfPresent(lastEventAt, forKey: .lastEventAt)
         try c.encode(fitMatches, forKey: .fitMatches)
+        if let fitSummary {
+            try c.encode(fitSummary.cents, forKey: .fitPoints)
+            try c.encode(fitSummary.disqualified, forKey: .disqualified)
+        }
         try c.encode(rules, forKey: .rules)
         try c.encode(typeLatest, forKey: .typeLatest)
     }
+}
+
+/// The fit part of a score: total points in cents and whether a disqualifier matches.
+struct FitSummary: Equatable, Sendable {
+    var cents: Int64
+    var disqualified: Bool
 }

@@ -19,7 +19,9 @@ public struct LeadScorer: Sendable {
 
     /// A state for a lead with no events yet.
     public func makeState(for lead: Lead) -> LeadScoreState {
-        LeadScoreState(model: model, fitMatches: fitMatches(for: lead))
+        var state = LeadScoreState(model: model, fitMatches: fitMatches(for: lead))
+        state.fitSummary = fitSummary(of: state.fitMatches)
+        return state
     }
 
     /// Whether a (cached) state was built by this very model and can be used as it is.
@@ -34,6 +36,7 @@ public struct LeadScorer: Sendable {
     public func update(_ state: inout LeadScoreState, with lead: Lead) throws(ScoringError) {
         try check(state)
         state.fitMatches = fitMatches(for: lead)
+        state.fitSummary = fitSummary(of: state.fitMatches)
     }
 
     /// Applies one event. Returns whether any engagement rule or SLA condition took note of it.
@@ -74,7 +77,7 @@ public struct LeadScorer: Sendable {
 
     /// The full score at `now`, with per-rule reasons.
     public func result(of state: LeadScoreState, at now: Timestamp) throws(ScoringError) -> ScoreResult {
-        try check(state)
+        try checkForExplanation(state)
         var reasons: [RawContribution] = []
         return result(state, now: now, reasons: &reasons)
     }
@@ -110,10 +113,24 @@ public struct LeadScorer: Sendable {
     @inline(__always)
     private func check(_ state: LeadScoreState) throws(ScoringError) {
         try checkForApply(state)
-        // fitMatches is kept sorted, so its ends bound every index.
+        // fitMatches is kept sorted, so its ends bound every index; when the inline summary is
+        // present the hot path never indexes with it, so the array need not be touched.
+        guard state.fitSummary != nil
+            || ((state.fitMatches.first ?? 0) >= 0 && state.fitMatches.last.map({ $0 < model.fitRules.count }) ?? true)
+        else { throw .malformedState }
+    }
+
+    /// The check before an explanation, which does index fit rules by `fitMatches`.
+    private func checkForExplanation(_ state: LeadScoreState) throws(ScoringError) {
+        try checkForApply(state)
         guard (state.fitMatches.first ?? 0) >= 0, state.fitMatches.last.map({ $0 < model.fitRules.count }) ?? true else {
             throw .malformedState
         }
+    }
+
+    private func fitSummary(of matches: [Int]) -> FitSummary {
+        FitSummary(cents: matches.reduce(0) { $0 + model.fitRules[$1].points.cents },
+                   disqualified: matches.contains { model.fitRules[$0].disqualifies })
     }
 
     private func fitMatches(for lead: Lead) -> [Int] {
@@ -195,13 +212,14 @@ public struct LeadScorer: Sendable {
 
     /// The one place scores are computed, so the summary and the full result can never disagree.
     private func evaluate(_ state: LeadScoreState, now: Timestamp, reasons: inout [RawContribution], explain: Bool) -> ScoreSummary {
-        var fit: Int64 = 0
-        var disqualified = false
-        for index in state.fitMatches {
-            let points = model.fitRules[index].points
-            fit += points.cents
-            if model.fitRules[index].disqualifies { disqualified = true }
-            if explain, points != .zero { reasons.append(RawContribution(rule: -index - 1, cents: points.cents)) }
+        // The inline fit summary spares the hot path a read of the fit-match array.
+        let fitTotals = state.fitSummary ?? fitSummary(of: state.fitMatches)
+        let fit = fitTotals.cents
+        let disqualified = fitTotals.disqualified
+        if explain {
+            for index in state.fitMatches where model.fitRules[index].points != .zero {
+                reasons.append(RawContribution(rule: -index - 1, cents: model.fitRules[index].points.cents))
+            }
         }
 
         var engagement: Int64 = 0

@@ -256,12 +256,19 @@ struct DecayBucket: Codable, Equatable, Sendable {
 
 /// A UTC day with a matching event, for frequency rules.
 struct ActiveDay: Codable, Equatable, Sendable {
-    /// Days since 1970-01-01 (UTC).
-    var day: Int32
+    // Field order packs the struct into 16 bytes.
     /// Time of the day's first matching event (milliseconds).
     var first: Int64
+    /// Days since 1970-01-01 (UTC).
+    var day: Int32
     /// Whether the day completes the pattern.
     var qualifies: Bool
+
+    init(day: Int32, first: Int64, qualifies: Bool) {
+        self.first = first
+        self.day = day
+        self.qualifies = qualifies
+    }
 
     enum CodingKeys: String, CodingKey { case day = "d", first = "f", qualifies = "q" }
 }
