@@ -78,3 +78,15 @@ struct APIResponse {
     func header(_ name: String) -> String? { raw.header(name) }
     var text: String { raw.text }
 }
+
+/// One-shot JSON POST on a fresh connection, usable from any task.
+struct RawClientBox {
+    let port: Int
+    init(port: Int) throws { self.port = port }
+
+    func post(_ path: String, _ json: String) -> Int {
+        guard let client = try? RawClient(port: port, timeout: 10) else { return 0 }
+        let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+        return client.roundTrip(request)?.status ?? 0
+    }
+}

@@ -79,10 +79,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Finishes queued jobs, then stops the thread.
     func stop() {
         condition.lock()
+        let first = !stopping
         stopping = true
         condition.signal()
         condition.unlock()
-        if thread != nil { stopped.wait() }
+        // Only the first caller waits; the thread signals its end once.
+        if first && thread != nil { stopped.wait() }
     }
 
     private func loop() {
