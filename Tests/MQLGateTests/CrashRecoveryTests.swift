@@ -1,0 +1,132 @@
+import Foundation
+import HTTPTestSupport
+import Synchronization
+import Testing
+
+/// Runs the real `mqlgate` binary, kills it with SIGKILL while clients are
+/// posting, restarts it, and checks that every acknowledged event is still
+/// there and no lead got two handoffs for one episode.
+@Suite("Crash recovery")
+struct CrashRecoveryTests {
+    /// The `mqlgate` executable built beside this test bundle.
+    static var binary: String {
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent().appendingPathComponent("mqlgate").path
+    }
+
+    final class Server {
+        let process = Process()
+        let port: Int
+
+        init(dataDirectory: String) throws {
+            process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
+            process.arguments = [
+                "serve", "--port", "0", "--data-dir", dataDirectory,
+                "--scoring", ServiceHarness.defaultModelPath, "--config", "/nonexistent/mqlgate.yaml",
+            ]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // "mqlgate listening on http://127.0.0.1:PORT"
+            var line = Data()
+            while !line.contains(UInt8(ascii: "\n")) {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                line.append(chunk)
+            }
+            let text = String(decoding: line, as: UTF8.self)
+            guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
+                process.terminate()
+                throw POSIXError(.EIO)
+            }
+            self.port = port
+        }
+
+        func kill() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+    }
+
+    @Test(.timeLimit(.minutes(2)))
+    func acknowledgedEventsSurviveSIGKILL() throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build mqlgate first: \(Self.binary)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-crash-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let acknowledged = Mutex<[String: String]>([:])  // event_id → email
+        let types = ["page_view", "webinar_attended", "demo_request", "content_download", "email_click"]
+
+        for round in 0..<4 {
+            let server = try Server(dataDirectory: directory)
+            let stop = Atomic<Bool>(false)
+            let port = server.port
+            if round == 0 {
+                // Leads with a strong fit, so engagement makes them MQLs while the kills happen.
+                for index in 0..<12 {
+                    _ = (try! RawClientBox(port: port)).post("/v1/leads", #"{"email":"crash\#(index)@acme.com","job_title":"VP of Sales","company_size":250,"industry":"software","country":"US"}"#)
+                }
+            }
+            let group = DispatchGroup()
+            for worker in 0..<6 {
+                DispatchQueue.global().async(group: group) {
+                    var sequence = 0
+                    while !stop.load(ordering: .relaxed) {
+                        sequence += 1
+                        let email = "crash\((worker + sequence) % 12)@acme.com"
+                        let id = "r\(round)-w\(worker)-\(sequence)"
+                        let json = #"{"email":"\#(email)","type":"\#(types[sequence % types.count])","event_id":"\#(id)","properties":{"path":"/pricing"}}"#
+                        guard let client = try? RawClient(port: port, timeout: 5) else { continue }
+                        let request = "POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
+                        if let response = client.roundTrip(request), response.status == 202, response.text.contains(#""accepted":1"#) {
+                            acknowledged.withLock { $0[id] = email }
+                        }
+                    }
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.6)
+            server.kill()
+            stop.store(true, ordering: .relaxed)
+            group.wait()
+        }
+
+        let server = try Server(dataDirectory: directory)
+        defer { server.kill() }
+        let expected = acknowledged.withLock { $0 }
+        #expect(expected.count > 50, "too few events were acknowledged to prove anything: \(expected.count)")
+        let client = ServiceHarnessClientGET(port: server.port)
+        var stored = Set<String>()
+        for email in Set(expected.values) {
+            var cursor: String?
+            repeat {
+                let page = client.get("/v1/leads/\(email)/events?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                stored.formUnion((page["items"] as? [[String: Any]] ?? []).compactMap { $0["event_id"] as? String })
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+        }
+        let missing = Set(expected.keys).subtracting(stored)
+        #expect(missing.isEmpty, "acknowledged but lost: \(missing.sorted().prefix(10))")
+
+        var episodes: [String: Int] = [:]
+        var cursor: String?
+        repeat {
+            let page = client.get("/v1/handoffs?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            for item in page["items"] as? [[String: Any]] ?? [] {
+                episodes["\(item["lead_id"] ?? "")#\(item["episode"] ?? "")", default: 0] += 1
+            }
+            cursor = page["next_cursor"] as? String
+        } while cursor != nil
+        #expect(!episodes.isEmpty)
+        #expect(episodes.values.allSatisfy { $0 == 1 }, "a lead got two handoffs for one episode")
+    }
+}
+
+/// A GET returning decoded JSON.
+struct ServiceHarnessClientGET {
+    let port: Int
+    func get(_ path: String) -> [String: Any] {
+        guard let client = try? RawClient(port: port, timeout: 10),
+              let response = client.roundTrip("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+}
