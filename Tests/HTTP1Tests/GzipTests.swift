@@ -11,7 +11,7 @@ struct GzipTests {
         let compressed = GzipCodec.compress(original)
         client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\nContent-Length: \(compressed.count)\r\n\r\n")
         client.send(compressed)
-        let response = try #require(client.readResponse())
+        let response = try #require(await client.readResponse())
         #expect(response.status == 200)
         #expect(response.body == original)
         await server.stop()
@@ -20,7 +20,7 @@ struct GzipTests {
     @Test func corruptGzipIs400() async throws {
         let server = try TestServer()
         let client = try server.client()
-        #expect(client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello")?.status == 400)
+        #expect(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\nContent-Length: 5\r\n\r\nhello")?.status == 400)
         await server.stop()
     }
 
@@ -31,7 +31,7 @@ struct GzipTests {
         let cut = Array(compressed.prefix(compressed.count / 2))
         client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\nContent-Length: \(cut.count)\r\n\r\n")
         client.send(cut)
-        #expect(client.readResponse()?.status == 400)
+        #expect(await client.readResponse()?.status == 400)
         await server.stop()
     }
 
@@ -42,23 +42,23 @@ struct GzipTests {
         #expect(bomb.count < 10_000)
         client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Encoding: gzip\r\nContent-Length: \(bomb.count)\r\n\r\n")
         client.send(bomb)
-        #expect(client.readResponse()?.status == 413)
+        #expect(await client.readResponse()?.status == 413)
         await server.stop()
     }
 
     @Test func largeResponsesAreGzippedWhenAccepted() async throws {
         let server = try TestServer()
         let client = try server.client()
-        let plain = try #require(client.roundTrip("GET /big HTTP/1.1\r\nHost: t\r\n\r\n"))
+        let plain = try #require(await client.roundTrip("GET /big HTTP/1.1\r\nHost: t\r\n\r\n"))
         #expect(plain.header("content-encoding") == nil)
-        let zipped = try #require(client.roundTrip("GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br, gzip;q=0.8\r\n\r\n"))
+        let zipped = try #require(await client.roundTrip("GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: br, gzip;q=0.8\r\n\r\n"))
         #expect(zipped.header("content-encoding") == "gzip")
         #expect(zipped.header("vary") == "Accept-Encoding")
         #expect(zipped.body.count < plain.body.count)
         #expect(try GzipCodec.decompress(zipped.body, limit: 1 << 20) == plain.body)
-        let refused = try #require(client.roundTrip("GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip;q=0\r\n\r\n"))
+        let refused = try #require(await client.roundTrip("GET /big HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip;q=0\r\n\r\n"))
         #expect(refused.header("content-encoding") == nil)
-        let small = try #require(client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n"))
+        let small = try #require(await client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\nAccept-Encoding: gzip\r\n\r\n"))
         #expect(small.header("content-encoding") == nil)
         await server.stop()
     }

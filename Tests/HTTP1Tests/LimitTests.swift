@@ -9,9 +9,9 @@ struct LimitTests {
         let server = try TestServer()
         let client = try server.client()
         let filler = (0..<40).map { "X-Filler-\($0): \(String(repeating: "a", count: 500))\r\n" }.joined()
-        let response = try #require(client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(filler)\r\n"))
+        let response = try #require(await client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(filler)\r\n"))
         #expect(response.status == 431)
-        #expect(client.waitForClose())
+        #expect(await client.waitForClose())
         await server.stop()
     }
 
@@ -19,14 +19,14 @@ struct LimitTests {
         let server = try TestServer()
         let client = try server.client()
         let filler = (0..<28).map { "X-Filler-\($0): \(String(repeating: "a", count: 500))\r\n" }.joined()
-        #expect(client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(filler)\r\n")?.status == 200)
+        #expect(await client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(filler)\r\n")?.status == 200)
         await server.stop()
     }
 
     @Test func requestTargetOverLimitIs414() async throws {
         let server = try TestServer()
         let client = try server.client()
-        let response = try #require(client.roundTrip("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: t\r\n\r\n"))
+        let response = try #require(await client.roundTrip("GET /\(String(repeating: "a", count: 9000)) HTTP/1.1\r\nHost: t\r\n\r\n"))
         #expect(response.status == 414)
         await server.stop()
     }
@@ -35,10 +35,10 @@ struct LimitTests {
         let server = try TestServer()
         let client = try server.client()
         let fields = (0..<101).map { "X-F\($0): v\r\n" }.joined()
-        #expect(client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(fields)\r\n")?.status == 431)
+        #expect(await client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(fields)\r\n")?.status == 431)
         let ok = try server.client()
         let fewer = (0..<99).map { "X-F\($0): v\r\n" }.joined()
-        #expect(ok.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(fewer)\r\n")?.status == 200)
+        #expect(await ok.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\(fewer)\r\n")?.status == 200)
         await server.stop()
     }
 
@@ -46,16 +46,16 @@ struct LimitTests {
         let server = try TestServer()
         let client = try server.client()
         // Only the head is sent: the answer must not wait for 2 MiB that never come.
-        let response = try #require(client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2097152\r\n\r\n"))
+        let response = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2097152\r\n\r\n"))
         #expect(response.status == 413)
-        #expect(client.waitForClose())
+        #expect(await client.waitForClose())
         await server.stop()
     }
 
     @Test func oversizedExpectContinueGets413InsteadOf100() async throws {
         let server = try TestServer()
         let client = try server.client()
-        let response = try #require(client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2097152\r\nExpect: 100-continue\r\n\r\n"))
+        let response = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2097152\r\nExpect: 100-continue\r\n\r\n"))
         #expect(response.status == 413)
         await server.stop()
     }
@@ -64,7 +64,7 @@ struct LimitTests {
         let server = try TestServer(configure: { $0.maxBodyBytes = 1000 })
         let client = try server.client()
         let chunk = String(repeating: "a", count: 600)
-        let response = try #require(client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"))
+        let response = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"))
         #expect(response.status == 413)
         await server.stop()
     }
@@ -76,21 +76,21 @@ struct LimitTests {
         })
         let first = try server.client()
         let second = try server.client()
-        #expect(first.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
-        #expect(second.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        #expect(await first.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        #expect(await second.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
         let third = try server.client()
-        let refused = try #require(third.readResponse())
+        let refused = try #require(await third.readResponse())
         #expect(refused.status == 503)
         #expect(refused.header("retry-after") == "1")
-        #expect(third.waitForClose())
+        #expect(await third.waitForClose())
         // Capacity returns once a connection closes.
         first.send("GET /hello HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-        _ = first.readResponse()
-        #expect(first.waitForClose())
+        _ = await first.readResponse()
+        #expect(await first.waitForClose())
         first.close()
         try await Task.sleep(for: .milliseconds(100))
         let fourth = try server.client()
-        #expect(fourth.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        #expect(await fourth.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
         await server.stop()
     }
 
@@ -101,9 +101,9 @@ struct LimitTests {
         client.send("GET /hello HTTP/1.1\r\nHost: t\r\n")
         try await Task.sleep(for: .milliseconds(150))
         client.send("X-Drip: 1\r\n")
-        let response = try #require(client.readResponse())
+        let response = try #require(await client.readResponse())
         #expect(response.status == 408)
-        #expect(client.waitForClose())
+        #expect(await client.waitForClose())
         #expect(Date().timeIntervalSince(started) < 3)
         await server.stop()
     }
@@ -111,16 +111,16 @@ struct LimitTests {
     @Test func silentNewConnectionIsTimedOut() async throws {
         let server = try TestServer(configure: { $0.headerTimeout = .milliseconds(300) })
         let client = try server.client()
-        #expect(client.readResponse()?.status == 408)
+        #expect(await client.readResponse()?.status == 408)
         await server.stop()
     }
 
     @Test func idleKeepAliveConnectionIsClosedSilently() async throws {
         let server = try TestServer(configure: { $0.idleTimeout = .milliseconds(300) })
         let client = try server.client()
-        #expect(client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
-        #expect(client.readResponse() == nil)
-        #expect(client.waitForClose())
+        #expect(await client.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        #expect(await client.readResponse() == nil)
+        #expect(await client.waitForClose())
         await server.stop()
     }
 
@@ -128,8 +128,8 @@ struct LimitTests {
         let server = try TestServer(configure: { $0.bodyTimeout = .milliseconds(300) })
         let client = try server.client()
         client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc")
-        #expect(client.readResponse()?.status == 408)
-        #expect(client.waitForClose())
+        #expect(await client.readResponse()?.status == 408)
+        #expect(await client.waitForClose())
         await server.stop()
     }
 }

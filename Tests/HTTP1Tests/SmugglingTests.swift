@@ -50,17 +50,17 @@ struct SmugglingTests {
         let client = try server.client()
         // A smuggled request rides behind; it must never be answered.
         client.send(testCase.request + "GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")
-        let response = try #require(client.readResponse(), "\(testCase.name): no response")
+        let response = try #require(await client.readResponse(), "\(testCase.name): no response")
         #expect(response.status == testCase.status, "\(testCase.name)")
         #expect(response.header("connection") == "close", "\(testCase.name)")
-        #expect(client.readResponse() == nil, "\(testCase.name): a second response leaked out")
+        #expect(await client.readResponse() == nil, "\(testCase.name): a second response leaked out")
         await server.stop()
     }
 
     @Test func identicalDuplicateContentLengthIsAccepted() async throws {
         let server = try TestServer()
         let client = try server.client()
-        let response = try #require(client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi"))
+        let response = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi"))
         #expect(response.status == 200)
         #expect(response.text == "hi")
         await server.stop()
@@ -69,7 +69,7 @@ struct SmugglingTests {
     @Test func leadingEmptyLinesBeforeARequestAreIgnored() async throws {
         let server = try TestServer()
         let client = try server.client()
-        #expect(client.roundTrip("\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
+        #expect(await client.roundTrip("\r\n\r\nGET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
         await server.stop()
     }
 }

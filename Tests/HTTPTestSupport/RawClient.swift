@@ -38,6 +38,10 @@ public final class RawClient {
     }
 
     private var closed = false
+    /// Serial queues get their own thread when busy, so a test waiting on a
+    /// socket never occupies one of the few Swift concurrency threads the
+    /// server-side tasks need.
+    private let queue = DispatchQueue(label: "raw-client")
 
     deinit { close() }
 
@@ -120,5 +124,38 @@ public final class RawClient {
             if Array(haystack[i..<(i + needle.count)]) == needle { return i }
         }
         return nil
+    }
+
+    // MARK: Async forms: the blocking calls, run off the cooperative pool.
+
+    private func offPool<T>(_ body: @escaping @Sendable () -> T) async -> T {
+        await withCheckedContinuation { continuation in
+            queue.async { continuation.resume(returning: body()) }
+        }
+    }
+
+    public func readResponse(bodyless: Bool = false) async -> Response? {
+        nonisolated(unsafe) let client = self
+        return await offPool { client.readResponse(bodyless: bodyless) }
+    }
+
+    public func waitForClose() async -> Bool {
+        nonisolated(unsafe) let client = self
+        return await offPool { client.waitForClose() }
+    }
+
+    public func roundTrip(_ request: String) async -> Response? {
+        nonisolated(unsafe) let client = self
+        return await offPool { client.roundTrip(request) }
+    }
+}
+
+/// Runs blocking work (sockets, TLS handshakes) on a thread of its own, so
+/// async tests never tie up the Swift concurrency threads the server uses.
+public func offCooperativePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            continuation.resume(with: Result { try body() })
+        }
     }
 }

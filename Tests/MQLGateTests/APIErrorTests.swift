@@ -7,27 +7,27 @@ import Testing
 struct APIErrorTests {
     @Test func malformedAndInvalidLeadsAre422WithPointers() async throws {
         let harness = try ServiceHarness()
-        let broken = try harness.post("/v1/leads", #"{"email": "#)
+        let broken = try await harness.post("/v1/leads", #"{"email": "#)
         #expect(broken.status == 422)
         #expect(broken.header("content-type") == "application/problem+json")
-        let invalid = try harness.post("/v1/leads", #"{"email":"not-an-address","company_size":"huge","colour":"red"}"#)
+        let invalid = try await harness.post("/v1/leads", #"{"email":"not-an-address","company_size":"huge","colour":"red"}"#)
         #expect(invalid.status == 422)
         let pointers = Set((invalid.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String })
         #expect(pointers.isSuperset(of: ["/email", "/company_size", "/colour"]))
-        #expect(try harness.post("/v1/leads", "[1,2]").status == 422)
+        #expect(try await harness.post("/v1/leads", "[1,2]").status == 422)
         await harness.stop()
     }
 
     @Test func wrongMediaTypeIs415() async throws {
         let harness = try ServiceHarness()
-        let response = try harness.request("POST", "/v1/events", body: "type=page_view", contentType: "text/plain")
+        let response = try await harness.request("POST", "/v1/events", body: "type=page_view", contentType: "text/plain")
         #expect(response.status == 415)
         await harness.stop()
     }
 
     @Test func eventsReportPerEventRejections() async throws {
         let harness = try ServiceHarness()
-        let response = try harness.post("/v1/events", """
+        let response = try await harness.post("/v1/events", """
             [{"email":"a@acme.com","type":"page_view"},
              {"type":"page_view"},
              {"email":"b@acme.com","type":"page view"},
@@ -38,7 +38,7 @@ struct APIErrorTests {
         #expect(response.json["accepted"] as? Int == 1)
         let rejected = response.json["rejected"] as? [[String: Any]] ?? []
         #expect(rejected.compactMap { $0["index"] as? Int } == [1, 2, 3, 4])
-        let allInvalid = try harness.post("/v1/events", #"{"type":"page_view"}"#)
+        let allInvalid = try await harness.post("/v1/events", #"{"type":"page_view"}"#)
         #expect(allInvalid.status == 422)
         #expect((allInvalid.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/email")
         await harness.stop()
@@ -46,9 +46,9 @@ struct APIErrorTests {
 
     @Test func batchAndNDJSONShapesAreAccepted() async throws {
         let harness = try ServiceHarness()
-        #expect(try harness.post("/v1/events", #"{"batch":[{"email":"a@acme.com","type":"page_view"},{"email":"a@acme.com","type":"email_click"}]}"#).json["accepted"] as? Int == 2)
+        #expect(try await harness.post("/v1/events", #"{"batch":[{"email":"a@acme.com","type":"page_view"},{"email":"a@acme.com","type":"email_click"}]}"#).json["accepted"] as? Int == 2)
         let ndjson = "{\"email\":\"a@acme.com\",\"type\":\"page_view\"}\n\n{\"email\":\"a@acme.com\",\"type\":\"webinar_registered\"}\n"
-        let response = try harness.request("POST", "/v1/events", body: ndjson, contentType: "application/x-ndjson")
+        let response = try await harness.request("POST", "/v1/events", body: ndjson, contentType: "application/x-ndjson")
         #expect(response.json["accepted"] as? Int == 2)
         await harness.stop()
     }
@@ -56,58 +56,58 @@ struct APIErrorTests {
     @Test func moreThanAThousandEventsIs413() async throws {
         let harness = try ServiceHarness()
         let events = Array(repeating: #"{"email":"a@acme.com","type":"page_view"}"#, count: 1001).joined(separator: ",")
-        #expect(try harness.post("/v1/events", "[\(events)]").status == 413)
+        #expect(try await harness.post("/v1/events", "[\(events)]").status == 413)
         await harness.stop()
     }
 
     @Test func unknownResourcesAre404() async throws {
         let harness = try ServiceHarness()
-        #expect(try harness.get("/v1/leads/ld_missing").status == 404)
-        #expect(try harness.get("/v1/leads/nobody@acme.com").status == 404)
-        #expect(try harness.get("/v1/handoffs/ho_missing").status == 404)
-        #expect(try harness.post("/v1/handoffs/ho_missing/feedback", #"{"outcome":"accepted"}"#).status == 404)
-        #expect(try harness.request("DELETE", "/v1/leads/ld_missing").status == 404)
-        #expect(try harness.get("/v1/nothing").status == 404)
+        #expect(try await harness.get("/v1/leads/ld_missing").status == 404)
+        #expect(try await harness.get("/v1/leads/nobody@acme.com").status == 404)
+        #expect(try await harness.get("/v1/handoffs/ho_missing").status == 404)
+        #expect(try await harness.post("/v1/handoffs/ho_missing/feedback", #"{"outcome":"accepted"}"#).status == 404)
+        #expect(try await harness.request("DELETE", "/v1/leads/ld_missing").status == 404)
+        #expect(try await harness.get("/v1/nothing").status == 404)
         await harness.stop()
     }
 
     @Test func badQueryParametersAre422() async throws {
         let harness = try ServiceHarness()
-        #expect(try harness.get("/v1/leads?limit=0").status == 422)
-        #expect(try harness.get("/v1/leads?limit=abc").status == 422)
-        #expect(try harness.get("/v1/leads?stage=hot").status == 422)
-        #expect(try harness.get("/v1/leads?cursor=garbage!").status == 422)
-        #expect(try harness.get("/v1/leads?updated_since=yesterday").status == 422)
-        #expect(try harness.get("/v1/handoffs?status=maybe").status == 422)
-        #expect(try harness.get("/v1/funnel?from=2027-01-02T00:00:00Z&to=2027-01-01T00:00:00Z").status == 422)
+        #expect(try await harness.get("/v1/leads?limit=0").status == 422)
+        #expect(try await harness.get("/v1/leads?limit=abc").status == 422)
+        #expect(try await harness.get("/v1/leads?stage=hot").status == 422)
+        #expect(try await harness.get("/v1/leads?cursor=garbage!").status == 422)
+        #expect(try await harness.get("/v1/leads?updated_since=yesterday").status == 422)
+        #expect(try await harness.get("/v1/handoffs?status=maybe").status == 422)
+        #expect(try await harness.get("/v1/funnel?from=2027-01-02T00:00:00Z&to=2027-01-01T00:00:00Z").status == 422)
         await harness.stop()
     }
 
     @Test func invalidFeedbackIs422OrConflict() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", SeedScenarioTests.vp)
-        _ = try harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
-        let id = try #require(try harness.get("/v1/handoffs").items.first?["id"] as? String)
-        #expect(try harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"maybe"}"#).status == 422)
-        #expect(try harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"accepted","mood":"good"}"#).status == 422)
-        #expect(try harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"rejected","reason":"no budget"}"#).status == 200)
-        #expect(try harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"rejected"}"#).status == 409)
-        #expect(try harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "rejected")
+        _ = try await harness.post("/v1/leads", SeedScenarioTests.vp)
+        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
+        let id = try #require(try await harness.get("/v1/handoffs").items.first?["id"] as? String)
+        #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"maybe"}"#).status == 422)
+        #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"accepted","mood":"good"}"#).status == 422)
+        #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"rejected","reason":"no budget"}"#).status == 200)
+        #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"rejected"}"#).status == 409)
+        #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "rejected")
         await harness.stop()
     }
 
     @Test func garbageNeverCausesA5xxOrLosesData() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", SeedScenarioTests.vp)
+        _ = try await harness.post("/v1/leads", SeedScenarioTests.vp)
         let bodies = ["", "null", "{}", "[]", "\"x\"", "{\"email\":null}", "{\"email\":[]}", "[{}]", "[null]", "{\"batch\":5}", "\u{0}\u{1}",
                       String(repeating: "[", count: 5000), "{\"email\":\"a@b.co\",\"attributes\":{\"x\":{\"y\":1}}}"]
         for path in ["/v1/leads", "/v1/events", "/v1/score"] {
             for body in bodies {
-                let status = try harness.post(path, body).status
+                let status = try await harness.post(path, body).status
                 #expect(status >= 400 && status < 500, "\(path) with \(body.prefix(20)) → \(status)")
             }
         }
-        #expect(try harness.get("/v1/leads/vera.sales@acme-software.com").status == 200)
+        #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").status == 200)
         await harness.stop()
     }
 }
@@ -116,47 +116,47 @@ struct APIErrorTests {
 struct PaginationTests {
     @Test func leadsPageThroughWithCursors() async throws {
         let harness = try ServiceHarness()
-        for index in 0..<7 { _ = try harness.post("/v1/leads", #"{"email":"p\#(index)@acme.com"}"#) }
+        for index in 0..<7 { _ = try await harness.post("/v1/leads", #"{"email":"p\#(index)@acme.com"}"#) }
         var seen: [String] = []
         var cursor: String?
         var pages = 0
         repeat {
-            let page = try harness.get("/v1/leads?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""))
+            let page = try await harness.get("/v1/leads?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""))
             seen += page.items.compactMap { $0["email"] as? String }
             cursor = page.json["next_cursor"] as? String
             pages += 1
         } while cursor != nil && pages < 10
         #expect(pages == 3)
         #expect(Set(seen).count == 7)
-        #expect(try harness.get("/v1/leads?stage=lead&min_score=-1000").items.count == 7)
-        #expect(try harness.get("/v1/leads?stage=mql").items.isEmpty)
+        #expect(try await harness.get("/v1/leads?stage=lead&min_score=-1000").items.count == 7)
+        #expect(try await harness.get("/v1/leads?stage=mql").items.isEmpty)
         await harness.stop()
     }
 
     @Test func eventsComeNewestFirstAcrossPages() async throws {
         let harness = try ServiceHarness()
         let events = (1...5).map { #"{"email":"e@acme.com","type":"page_view","event_id":"ev\#($0)","occurred_at":"2026-11-0\#($0)T10:00:00Z"}"# }
-        _ = try harness.post("/v1/events", "[" + events.joined(separator: ",") + "]")
-        let first = try harness.get("/v1/leads/e@acme.com/events?limit=2")
+        _ = try await harness.post("/v1/events", "[" + events.joined(separator: ",") + "]")
+        let first = try await harness.get("/v1/leads/e@acme.com/events?limit=2")
         #expect(first.items.compactMap { $0["event_id"] as? String } == ["ev5", "ev4"])
         let cursor = try #require(first.json["next_cursor"] as? String)
-        let second = try harness.get("/v1/leads/e@acme.com/events?limit=2&cursor=\(cursor)")
+        let second = try await harness.get("/v1/leads/e@acme.com/events?limit=2&cursor=\(cursor)")
         #expect(second.items.compactMap { $0["event_id"] as? String } == ["ev3", "ev2"])
         await harness.stop()
     }
 
     @Test func deletingALeadErasesItsEventsAndHandoffs() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", SeedScenarioTests.vp)
-        _ = try harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"x1"},{"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"x2"}]"#)
-        let id = try #require(try harness.get("/v1/leads/vera.sales@acme-software.com").json["id"] as? String)
-        #expect(try harness.get("/v1/handoffs").items.count == 1)
-        #expect(try harness.request("DELETE", "/v1/leads/\(id)").status == 204)
-        #expect(try harness.get("/v1/leads/\(id)").status == 404)
-        #expect(try harness.get("/v1/leads/\(id)/events").status == 404)
-        #expect(try harness.get("/v1/handoffs").items.isEmpty)
+        _ = try await harness.post("/v1/leads", SeedScenarioTests.vp)
+        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"x1"},{"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"x2"}]"#)
+        let id = try #require(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["id"] as? String)
+        #expect(try await harness.get("/v1/handoffs").items.count == 1)
+        #expect(try await harness.request("DELETE", "/v1/leads/\(id)").status == 204)
+        #expect(try await harness.get("/v1/leads/\(id)").status == 404)
+        #expect(try await harness.get("/v1/leads/\(id)/events").status == 404)
+        #expect(try await harness.get("/v1/handoffs").items.isEmpty)
         // The event ids are free again: the lead's history is really gone.
-        let again = try harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"x1"}"#)
+        let again = try await harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"x1"}"#)
         #expect(again.json["accepted"] as? Int == 1)
         await harness.stop()
     }

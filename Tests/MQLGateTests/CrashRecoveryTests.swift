@@ -45,8 +45,9 @@ struct CrashRecoveryTests {
 
         func kill() {
             Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
         }
+
+        func reap() { process.waitUntilExit() }
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -69,14 +70,21 @@ struct CrashRecoveryTests {
             }
             let group = DispatchGroup()
             for worker in 0..<6 {
-                DispatchQueue.global().async(group: group) {
+                group.enter()
+                // Threads of their own: Foundation's child-process bookkeeping needs the Dispatch pool free.
+                Thread.detachNewThread {
+                    defer { group.leave() }
                     var sequence = 0
                     while !stop.load(ordering: .relaxed) {
                         sequence += 1
                         let email = "crash\((worker + sequence) % 12)@acme.com"
                         let id = "r\(round)-w\(worker)-\(sequence)"
                         let json = #"{"email":"\#(email)","type":"\#(types[sequence % types.count])","event_id":"\#(id)","properties":{"path":"/pricing"}}"#
-                        guard let client = try? RawClient(port: port, timeout: 5) else { continue }
+                        guard let client = try? RawClient(port: port, timeout: 5) else {
+                            // Down: the server was just killed. Do not spin while waiting for the round to end.
+                            usleep(10_000)
+                            continue
+                        }
                         let request = "POST /v1/events HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
                         if let response = client.roundTrip(request), response.status == 202, response.text.contains(#""accepted":1"#) {
                             acknowledged.withLock { $0[id] = email }
@@ -88,10 +96,14 @@ struct CrashRecoveryTests {
             server.kill()
             stop.store(true, ordering: .relaxed)
             group.wait()
+            server.reap()
         }
 
         let server = try Server(dataDirectory: directory)
-        defer { server.kill() }
+        defer {
+            server.kill()
+            server.reap()
+        }
         let expected = acknowledged.withLock { $0 }
         #expect(expected.count > 50, "too few events were acknowledged to prove anything: \(expected.count)")
         let client = ServiceHarnessClientGET(port: server.port)

@@ -25,15 +25,15 @@ struct OperationsTests {
 
     @Test func apiKeysAreRequiredExceptOnPublicRoutes() async throws {
         let harness = try ServiceHarness { $0.apiKeys = ["k-one", "k-two"] }
-        let denied = try harness.get("/v1/leads")
+        let denied = try await harness.get("/v1/leads")
         #expect(denied.status == 401)
         #expect(denied.header("www-authenticate")?.hasPrefix("Bearer") == true)
-        #expect(try harness.get("/v1/leads", headers: ["Authorization": "Bearer wrong"]).status == 401)
-        #expect(try harness.get("/v1/leads", headers: ["Authorization": "Basic k-one"]).status == 401)
-        #expect(try harness.get("/v1/leads", headers: ["Authorization": "Bearer k-two"]).status == 200)
-        #expect(try harness.get("/healthz").status == 200)
-        #expect(try harness.get("/readyz").status == 200)
-        #expect(try harness.get("/metrics").status == 401)
+        #expect(try await harness.get("/v1/leads", headers: ["Authorization": "Bearer wrong"]).status == 401)
+        #expect(try await harness.get("/v1/leads", headers: ["Authorization": "Basic k-one"]).status == 401)
+        #expect(try await harness.get("/v1/leads", headers: ["Authorization": "Bearer k-two"]).status == 200)
+        #expect(try await harness.get("/healthz").status == 200)
+        #expect(try await harness.get("/readyz").status == 200)
+        #expect(try await harness.get("/metrics").status == 401)
         await harness.stop()
     }
 
@@ -45,19 +45,19 @@ struct OperationsTests {
 
     @Test func probesAndMetrics() async throws {
         let harness = try ServiceHarness()
-        #expect(try harness.get("/healthz").json["status"] as? String == "ok")
-        #expect(try harness.get("/readyz").json["status"] as? String == "ready")
-        _ = try harness.post("/v1/events", #"{"email":"m@acme.com","type":"page_view"}"#)
-        let metrics = try harness.get("/metrics")
+        #expect(try await harness.get("/healthz").json["status"] as? String == "ok")
+        #expect(try await harness.get("/readyz").json["status"] as? String == "ready")
+        _ = try await harness.post("/v1/events", #"{"email":"m@acme.com","type":"page_view"}"#)
+        let metrics = try await harness.get("/metrics")
         #expect(metrics.header("content-type")?.hasPrefix("text/plain") == true)
         #expect(metrics.text.contains("mqlgate_events_ingested_total 1"))
         #expect(metrics.text.contains(#"mqlgate_http_requests_total{route="/v1/events",status="202"} 1"#))
         #expect(metrics.text.contains("mqlgate_commit_batch_size_jobs_bucket"))
         #expect(metrics.text.contains("mqlgate_http_request_duration_seconds_bucket"))
-        let request = try harness.get("/healthz", headers: ["X-Request-Id": "abc-123"])
+        let request = try await harness.get("/healthz", headers: ["X-Request-Id": "abc-123"])
         #expect(request.header("x-request-id") == "abc-123")
-        #expect(try harness.get("/healthz").header("x-request-id")?.hasPrefix("req_") == true)
-        let model = try harness.get("/v1/model").json
+        #expect(try await harness.get("/healthz").header("x-request-id")?.hasPrefix("req_") == true)
+        let model = try await harness.get("/v1/model").json
         #expect(model["version"] as? String != nil)
         #expect((model["source"] as? String)?.contains("thresholds") == true)
         await harness.stop()
@@ -65,7 +65,7 @@ struct OperationsTests {
 
     @Test func leadsArriveAsFormsAndMultipart() async throws {
         let harness = try ServiceHarness()
-        let form = try harness.request("POST", "/v1/leads", body: "email=F.Orm%40Acme.com&job_title=Head+of+Sales&company_size=300&tech_stack=salesforce,slack&attributes.timeline=this_quarter")
+        let form = try await harness.request("POST", "/v1/leads", body: "email=F.Orm%40Acme.com&job_title=Head+of+Sales&company_size=300&tech_stack=salesforce,slack&attributes.timeline=this_quarter")
         #expect(form.status == 201)
         #expect(form.json["email"] as? String == "f.orm@acme.com")
         #expect(form.json["company_size"] as? Int == 300)
@@ -73,10 +73,10 @@ struct OperationsTests {
         #expect((form.json["attributes"] as? [String: Any])?["timeline"] as? String == "this_quarter")
         let boundary = "XyZ123"
         let multipart = "--\(boundary)\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\nmp@acme.com\r\n--\(boundary)\r\nContent-Disposition: form-data; name=\"country\"\r\n\r\nUS\r\n--\(boundary)--\r\n"
-        let response = try harness.request("POST", "/v1/leads", body: multipart, contentType: "multipart/form-data; boundary=\(boundary)")
+        let response = try await harness.request("POST", "/v1/leads", body: multipart, contentType: "multipart/form-data; boundary=\(boundary)")
         #expect(response.status == 201)
         #expect(response.json["country"] as? String == "US")
-        let update = try harness.request("POST", "/v1/leads", body: "email=mp@acme.com&industry=software")
+        let update = try await harness.request("POST", "/v1/leads", body: "email=mp@acme.com&industry=software")
         #expect(update.status == 200)
         #expect(update.json["country"] as? String == "US")
         #expect(update.json["industry"] as? String == "software")
@@ -85,35 +85,35 @@ struct OperationsTests {
 
     @Test func overdueHandoffsAreMarkedBreachedAndCounted() async throws {
         let harness = try ServiceHarness(model: Self.quickModel)
-        _ = try harness.post("/v1/events", #"{"email":"late@acme.com","type":"demo_request"}"#)
-        let handoff = try #require(try harness.get("/v1/handoffs").items.first)
+        _ = try await harness.post("/v1/events", #"{"email":"late@acme.com","type":"demo_request"}"#)
+        let handoff = try #require(try await harness.get("/v1/handoffs").items.first)
         #expect(handoff["status"] as? String == "open")
         let id = try #require(handoff["id"] as? String)
         var status = ""
         for _ in 0..<40 where status != "breached" {
             try await Task.sleep(for: .milliseconds(100))
-            status = try harness.get("/v1/handoffs/\(id)").json["status"] as? String ?? ""
+            status = try await harness.get("/v1/handoffs/\(id)").json["status"] as? String ?? ""
         }
         #expect(status == "breached")
-        #expect(try harness.get("/v1/handoffs?status=breached").items.count == 1)
-        #expect(try harness.get("/metrics").text.contains("mqlgate_sla_breaches_total 1"))
+        #expect(try await harness.get("/v1/handoffs?status=breached").items.count == 1)
+        #expect(try await harness.get("/metrics").text.contains("mqlgate_sla_breaches_total 1"))
         // A late answer is recorded; the breach stays visible beside it.
-        let answered = try harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"accepted"}"#).json
+        let answered = try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"accepted"}"#).json
         #expect(answered["status"] as? String == "accepted")
         #expect(answered["breached"] as? Bool == true)
-        let funnel = try harness.get("/v1/funnel").json
+        let funnel = try await harness.get("/v1/funnel").json
         #expect(funnel["sla_compliance"] as? Double == 0)
         await harness.stop()
     }
 
     @Test func breachesThatFellDueWhileDownAreFoundAtStart() async throws {
         let harness = try ServiceHarness(model: Self.quickModel) { $0.breachCheckInterval = .seconds(3600) }
-        _ = try harness.post("/v1/events", #"{"email":"down@acme.com","type":"demo_request"}"#)
+        _ = try await harness.post("/v1/events", #"{"email":"down@acme.com","type":"demo_request"}"#)
         await harness.service.stop()
         try await Task.sleep(for: .milliseconds(1200))
         try await harness.restart()
         try await Task.sleep(for: .milliseconds(300))
-        #expect(try harness.get("/v1/handoffs?status=breached").items.count == 1)
+        #expect(try await harness.get("/v1/handoffs?status=breached").items.count == 1)
         await harness.stop()
     }
 
@@ -127,8 +127,8 @@ struct OperationsTests {
                 _ = try? client?.post("/v1/events", #"{"email":"race@acme.com","type":"\#(index % 2 == 0 ? "demo_request" : "page_view")","event_id":"w\#(worker)-\#(index)"}"#)
             }
         }
-        #expect(try harness.get("/v1/handoffs").items.count == 1)
-        let events = try harness.get("/v1/leads/race@acme.com/events?limit=500").items.count
+        #expect(try await harness.get("/v1/handoffs").items.count == 1)
+        let events = try await harness.get("/v1/leads/race@acme.com/events?limit=500").items.count
         #expect(events == 160)
         await harness.stop()
     }

@@ -8,14 +8,14 @@ struct SeedScenarioTests {
 
     @Test func vpOfSalesWhoEngagesBecomesAnMQLWithOneHandoffAndADeadline() async throws {
         let harness = try ServiceHarness()
-        let created = try harness.post("/v1/leads", Self.vp)
+        let created = try await harness.post("/v1/leads", Self.vp)
         #expect(created.status == 201)
         #expect(created.json["email"] as? String == "vera.sales@acme-software.com")
         #expect(created.json["company_domain"] as? String == "acme-software.com")
         #expect(created.json["stage"] as? String == "lead")
         #expect(created.header("location") == "/v1/leads/\(created.json["id"] as? String ?? "")")
 
-        let events = try harness.post("/v1/events", """
+        let events = try await harness.post("/v1/events", """
             [{"email":"vera.sales@acme-software.com","type":"page_view","properties":{"path":"/pricing"},"event_id":"e1"},
              {"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"e2"},
              {"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"e3"}]
@@ -23,13 +23,13 @@ struct SeedScenarioTests {
         #expect(events.status == 202)
         #expect(events.json["accepted"] as? Int == 3)
 
-        let lead = try harness.get("/v1/leads/vera.sales@acme-software.com")
+        let lead = try await harness.get("/v1/leads/vera.sales@acme-software.com")
         #expect(lead.json["stage"] as? String == "mql")
         let reasons = lead.json["reasons"] as? [[String: Any]] ?? []
         let sum = reasons.compactMap { $0["points"] as? Double }.reduce(0, +)
         #expect(abs(sum - (lead.json["score"] as? Double ?? -1)) < 0.001)
 
-        let handoffs = try harness.get("/v1/handoffs")
+        let handoffs = try await harness.get("/v1/handoffs")
         #expect(handoffs.items.count == 1)
         let handoff = try #require(handoffs.items.first)
         #expect(handoff["lead_id"] as? String == lead.json["id"] as? String)
@@ -45,63 +45,63 @@ struct SeedScenarioTests {
         #expect(abs(dueDate.timeIntervalSince(qualifiedDate) - 3600) < 1)
 
         // More engagement while MQL changes the score, not the handoff count.
-        _ = try harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"content_download","event_id":"e4"}"#)
-        #expect(try harness.get("/v1/handoffs").items.count == 1)
+        _ = try await harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"content_download","event_id":"e4"}"#)
+        #expect(try await harness.get("/v1/handoffs").items.count == 1)
         await harness.stop()
     }
 
     @Test func singlePricingVisitDoesNotQualify() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", Self.vp)
-        let events = try harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"page_view","properties":{"path":"/pricing"}}"#)
+        _ = try await harness.post("/v1/leads", Self.vp)
+        let events = try await harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"page_view","properties":{"path":"/pricing"}}"#)
         #expect(events.status == 202)
-        #expect(try harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "lead")
-        #expect(try harness.get("/v1/handoffs").items.isEmpty)
+        #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "lead")
+        #expect(try await harness.get("/v1/handoffs").items.isEmpty)
         await harness.stop()
     }
 
     @Test func studentOnFreeMailNeverQualifies() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", #"{"email":"sam@gmail.com","job_title":"Student","company_size":250,"industry":"software","country":"US"}"#)
+        _ = try await harness.post("/v1/leads", #"{"email":"sam@gmail.com","job_title":"Student","company_size":250,"industry":"software","country":"US"}"#)
         let many = (0..<40).map { #"{"email":"sam@gmail.com","type":"\#(["page_view", "webinar_attended", "content_download", "demo_request"][$0 % 4])","properties":{"path":"/pricing"}}"# }
-        #expect(try harness.post("/v1/events", "[" + many.joined(separator: ",") + "]").status == 202)
-        let lead = try harness.get("/v1/leads/sam@gmail.com")
+        #expect(try await harness.post("/v1/events", "[" + many.joined(separator: ",") + "]").status == 202)
+        let lead = try await harness.get("/v1/leads/sam@gmail.com")
         #expect(lead.json["stage"] as? String != "mql")
         #expect(lead.json["company_domain"] is NSNull)
-        #expect(try harness.get("/v1/handoffs").items.isEmpty)
+        #expect(try await harness.get("/v1/handoffs").items.isEmpty)
         await harness.stop()
     }
 
     @Test func duplicateEventIdsChangeNothing() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", Self.vp)
+        _ = try await harness.post("/v1/leads", Self.vp)
         let event = #"{"email":"vera.sales@acme-software.com","type":"content_download","event_id":"dl-1"}"#
-        #expect(try harness.post("/v1/events", event).json["accepted"] as? Int == 1)
-        let before = try harness.get("/v1/leads/vera.sales@acme-software.com").json["score"] as? Double
-        let again = try harness.post("/v1/events", "[\(event),\(event)]")
+        #expect(try await harness.post("/v1/events", event).json["accepted"] as? Int == 1)
+        let before = try await harness.get("/v1/leads/vera.sales@acme-software.com").json["score"] as? Double
+        let again = try await harness.post("/v1/events", "[\(event),\(event)]")
         #expect(again.json["accepted"] as? Int == 0)
         #expect(again.json["duplicates"] as? Int == 2)
-        #expect(try harness.get("/v1/leads/vera.sales@acme-software.com").json["score"] as? Double == before)
-        let leadID = try harness.get("/v1/leads/vera.sales@acme-software.com").json["id"] as? String ?? ""
-        #expect(try harness.get("/v1/leads/\(leadID)/events").items.count == 1)
+        #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["score"] as? Double == before)
+        let leadID = try await harness.get("/v1/leads/vera.sales@acme-software.com").json["id"] as? String ?? ""
+        #expect(try await harness.get("/v1/leads/\(leadID)/events").items.count == 1)
         await harness.stop()
     }
 
     @Test func feedbackMovesTheStage() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", Self.vp)
-        _ = try harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
-        let handoffID = try #require(try harness.get("/v1/handoffs").items.first?["id"] as? String)
-        let accepted = try harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"accepted","owner":"rep-7"}"#)
+        _ = try await harness.post("/v1/leads", Self.vp)
+        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
+        let handoffID = try #require(try await harness.get("/v1/handoffs").items.first?["id"] as? String)
+        let accepted = try await harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"accepted","owner":"rep-7"}"#)
         #expect(accepted.status == 200)
         #expect(accepted.json["status"] as? String == "accepted")
-        #expect(try harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "accepted")
-        let sql = try harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"sql","reason":"budget confirmed"}"#)
+        #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "accepted")
+        let sql = try await harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"sql","reason":"budget confirmed"}"#)
         #expect(sql.json["status"] as? String == "sql")
-        #expect(try harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "sql")
+        #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "sql")
         // Sales owns the lead now: a late rejection of an SQL is refused, not silently applied.
-        #expect(try harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"accepted"}"#).status == 409)
-        let funnel = try harness.get("/v1/funnel").json
+        #expect(try await harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"accepted"}"#).status == 409)
+        let funnel = try await harness.get("/v1/funnel").json
         #expect((funnel["handoffs"] as? [String: Any])?["sql"] as? Int == 1)
         #expect(funnel["mql_to_sql_rate"] as? Double == 1)
         await harness.stop()
@@ -109,18 +109,18 @@ struct SeedScenarioTests {
 
     @Test func stateSurvivesARestart() async throws {
         let harness = try ServiceHarness()
-        _ = try harness.post("/v1/leads", Self.vp)
-        _ = try harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"a"},{"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"b"}]"#)
-        let before = try harness.get("/v1/leads/vera.sales@acme-software.com").json
+        _ = try await harness.post("/v1/leads", Self.vp)
+        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended","event_id":"a"},{"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"b"}]"#)
+        let before = try await harness.get("/v1/leads/vera.sales@acme-software.com").json
         try await harness.restart()
-        let after = try harness.get("/v1/leads/vera.sales@acme-software.com").json
+        let after = try await harness.get("/v1/leads/vera.sales@acme-software.com").json
         #expect(after["id"] as? String == before["id"] as? String)
         #expect(after["stage"] as? String == "mql")
-        #expect(try harness.get("/v1/handoffs").items.count == 1)
+        #expect(try await harness.get("/v1/handoffs").items.count == 1)
         // Replaying after the restart is still recognised as a duplicate, and still no second handoff.
-        let replay = try harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"b"}"#)
+        let replay = try await harness.post("/v1/events", #"{"email":"vera.sales@acme-software.com","type":"demo_request","event_id":"b"}"#)
         #expect(replay.json["duplicates"] as? Int == 1)
-        #expect(try harness.get("/v1/handoffs").items.count == 1)
+        #expect(try await harness.get("/v1/handoffs").items.count == 1)
         await harness.stop()
     }
 }

@@ -52,7 +52,15 @@ final class ServiceHarness: @unchecked Sendable {
 
     /// One request on a fresh connection.
     func request(_ method: String, _ path: String, json: String? = nil, body: String? = nil, contentType: String? = nil,
-                 headers: [String: String] = [:]) throws -> APIResponse {
+                 headers: [String: String] = [:]) async throws -> APIResponse {
+        let port = self.port
+        return try await offCooperativePool {
+            try Self.exchange(port: port, method, path, json: json, body: body, contentType: contentType, headers: headers)
+        }
+    }
+
+    private static func exchange(port: Int, _ method: String, _ path: String, json: String?, body: String?, contentType: String?,
+                                 headers: [String: String]) throws -> APIResponse {
         let client = try RawClient(port: port, timeout: 10)
         let payload = json ?? body ?? ""
         var text = "\(method) \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
@@ -65,12 +73,14 @@ final class ServiceHarness: @unchecked Sendable {
         return APIResponse(raw: response)
     }
 
-    func get(_ path: String, headers: [String: String] = [:]) throws -> APIResponse { try request("GET", path, headers: headers) }
-    func post(_ path: String, _ json: String, headers: [String: String] = [:]) throws -> APIResponse { try request("POST", path, json: json, headers: headers) }
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> APIResponse { try await request("GET", path, headers: headers) }
+    func post(_ path: String, _ json: String, headers: [String: String] = [:]) async throws -> APIResponse {
+        try await request("POST", path, json: json, headers: headers)
+    }
 }
 
 /// A response with its JSON body decoded.
-struct APIResponse {
+struct APIResponse: @unchecked Sendable {
     let raw: RawClient.Response
     var status: Int { raw.status }
     var json: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(raw.body))) as? [String: Any] ?? [:] }
