@@ -57,11 +57,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Release-mode benchmark of the scoring library: `swift run -c release scoring-bench`.
+        .executableTarget(name: "scoring-bench", dependencies: ["LeadScoring"]),
 
         // Raw-socket client shared by the server and service tests.
         .target(name: "HTTPTestSupport", path: "Tests/HTTPTestSupport"),
-        // Release-mode benchmark of the scoring library: `swift run -c release scoring-bench`.
-        .executableTarget(name: "scoring-bench", dependencies: ["LeadScoring"]),
 
         .testTarget(
             name: "HTTP1Tests",
