@@ -21,7 +21,7 @@ swift build -c release --product mqlgate >/dev/null
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 rate() { wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
 
-.build/release/mqlgate serve --port 18180 >/dev/null &
+.build/release/mqlgate serve --port 18180 --data-dir "$work/data" >/dev/null 2>&1 &
 mqlgate_pid=$!
 wait_port 18180
 rate http://127.0.0.1:18180/healthz >/dev/null   # warm-up

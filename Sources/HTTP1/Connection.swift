@@ -53,6 +53,8 @@ final class Connection {
     private var deadline: UInt64 = 0
     private var writeDeadline: UInt64 = 0
 
+    private static let acceptedCodings: Set<String> = ["gzip", "x-gzip", "identity"]
+
     init(fd: Int32, token: UInt64, loop: EventLoop, transport: SocketTransport, remoteAddress: String, now: UInt64) {
         self.fd = fd
         self.token = token
@@ -224,8 +226,8 @@ final class Connection {
             }
             expectsContinue = true
         }
-        let acceptedCodings: Set<String> = ["gzip", "x-gzip", "identity"]
-        if head.headers.tokens("content-encoding").contains(where: { !acceptedCodings.contains($0) }) {
+        if head.headers.contains("content-encoding"),
+           head.headers.tokens("content-encoding").contains(where: { !Self.acceptedCodings.contains($0) }) {
             return fail(status: .unsupportedMediaType, detail: HTTPParseError.unsupportedContentEncoding.detail)
         }
         pendingHead = head
@@ -286,7 +288,8 @@ final class Connection {
         pendingHead = nil
         var content = body
         body = []
-        if head.headers.tokens("content-encoding").contains(where: { $0 == "gzip" || $0 == "x-gzip" }), !content.isEmpty {
+        if !content.isEmpty, head.headers.contains("content-encoding"),
+           head.headers.tokens("content-encoding").contains(where: { $0 == "gzip" || $0 == "x-gzip" }) {
             do {
                 content = try GzipCodec.decompress(content, limit: loop.configuration.maxDecompressedBodyBytes)
             } catch .limitExceeded {

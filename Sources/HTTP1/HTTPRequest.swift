@@ -50,6 +50,8 @@ public struct HTTPRequest: Sendable {
 
     /// Origin-form path and query from any request-target form.
     static func split(target: String) -> (path: String, query: String) {
+        // The common case: an origin-form target without a query.
+        if target.utf8.first == UInt8(ascii: "/") && !target.utf8.contains(UInt8(ascii: "?")) { return (target, "") }
         var rest = Substring(target)
         if !rest.hasPrefix("/"), let colon = rest.firstIndex(of: ":"), rest[colon...].hasPrefix("://") {
             // absolute-form: drop scheme and authority (RFC 9112 §3.2.2).

@@ -19,6 +19,7 @@ public struct RequestHead: Sendable {
 
     /// Whether the connection may stay open after this request (RFC 9112 §9.3).
     public var wantsKeepAlive: Bool {
+        guard headers.contains("connection") else { return isHTTP11 }
         let tokens = headers.tokens("connection")
         if tokens.contains("close") { return false }
         return isHTTP11 || tokens.contains("keep-alive")

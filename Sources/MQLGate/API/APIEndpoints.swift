@@ -26,7 +26,8 @@ struct APIEndpoints: Sendable {
         route(router, "GET", "/v1/funnel") { request in try funnel(request) }
         route(router, "POST", "/v1/score") { request in try dryRun(request) }
         router.add("GET", "/v1/model", respond: { _ in modelDocument() })
-        router.add("GET", "/healthz", respond: { _ in .json(.ok, .object(["status": .string("ok")])) })
+        let alive = HTTPResponse.json(.ok, .object(["status": .string("ok")]))
+        router.add("GET", "/healthz", respond: { _ in alive })
         route(router, "GET", "/readyz") { _ in try readiness() }
         router.add("GET", "/metrics", respond: { _ in
             HTTPResponse(status: .ok, headers: ["Content-Type": "text/plain; version=0.0.4; charset=utf-8"], body: metrics.exposition())

@@ -48,6 +48,10 @@ struct APIResponder: HTTPResponder {
            supplied.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != UInt8(ascii: "\"") }) {
             return supplied
         }
-        return Identifier.make("req_")
+        return requestIDs.next()
     }
+
+    /// Request ids need to be unique, not secret: a random per-process prefix
+    /// and a counter, with no system call per request.
+    static let requestIDs = RequestIDSequence()
 }

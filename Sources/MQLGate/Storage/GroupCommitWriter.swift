@@ -108,7 +108,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         var completions: [@Sendable (Error?) -> Void] = []
         completions.reserveCapacity(batch.count)
         do {
-            try connection.execute("BEGIN IMMEDIATE")
+            try connection.statement("BEGIN IMMEDIATE").run()
         } catch {
             // Without a transaction nothing may run; every job learns why.
             batch.forEach { job in job.fail(error) }
@@ -117,19 +117,19 @@ final class GroupCommitWriter: @unchecked Sendable {
         for job in batch {
             // A savepoint per job: a failing job undoes only its own writes.
             do {
-                try connection.execute("SAVEPOINT job")
+                try connection.statement("SAVEPOINT job").run()
             } catch {
                 job.fail(error)
                 continue
             }
             let outcome = job.run(connection)
             completions.append(outcome.complete)
-            if outcome.failed { try? connection.execute("ROLLBACK TO job") }
-            try? connection.execute("RELEASE job")
+            if outcome.failed { try? connection.statement("ROLLBACK TO job").run() }
+            try? connection.statement("RELEASE job").run()
         }
         var commitError: Error?
         do {
-            try connection.execute("COMMIT")
+            try connection.statement("COMMIT").run()
         } catch {
             commitError = error
             try? connection.execute("ROLLBACK")

@@ -163,7 +163,7 @@ final class LeadLedger {
         try HandoffRows.update(db, handoff)
         try recordChanges(decision.changes, leadID: working.id)
         working.lifecycle = decision.state
-        try updateLeadRow(working, result: try scorer.result(of: working.state, at: now), now: now)
+        try updateLeadRow(working, score: try scorer.summary(of: working.state, at: now).score, now: now)
         remember(working)
         try enqueue(type: "handoff.feedback", handoff: handoff, now: now)
         return handoff
@@ -225,7 +225,7 @@ final class LeadLedger {
         if working.isNew {
             try insertLeadRow(working, now: now)
         }
-        try updateLeadRow(working, result: result, now: now)
+        try updateLeadRow(working, score: result.score, now: now)
         working.isNew = false
         return LeadRecord(
             id: working.id, lead: working.lead, lifecycle: working.lifecycle, result: result,
@@ -250,23 +250,22 @@ final class LeadLedger {
 
     private func insertLeadRow(_ working: WorkingLead, now: Timestamp) throws {
         try db.statement("""
-            INSERT INTO leads (id, email, profile, stage, lifecycle, score, result, score_state, model_fingerprint, created_at, updated_at)
-            VALUES (?, ?, ?, ?, '{}', 0, '{}', NULL, '', ?, ?) ON CONFLICT(id) DO NOTHING
+            INSERT INTO leads (id, email, profile, stage, lifecycle, score, score_state, model_fingerprint, created_at, updated_at)
+            VALUES (?, ?, ?, ?, '{}', 0, NULL, '', ?, ?) ON CONFLICT(id) DO NOTHING
             """).bind(
                 .text(working.id), .text(working.lead.email), .blob(JSONWriter.bytes(working.lead.jsonValue)),
                 .text(working.lifecycle.stage.rawValue), .integer(working.createdAt.milliseconds), .integer(now.milliseconds)
             ).run()
     }
 
-    private func updateLeadRow(_ working: WorkingLead, result: ScoreResult, now: Timestamp) throws {
+    private func updateLeadRow(_ working: WorkingLead, score: Points, now: Timestamp) throws {
         try db.statement("""
-            UPDATE leads SET profile = ?, stage = ?, lifecycle = ?, score = ?, result = ?, score_state = ?,
-                model_fingerprint = ?, updated_at = ? WHERE id = ?
+            UPDATE leads SET profile = ?, stage = ?, lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?
+            WHERE id = ?
             """).bind(
                 .blob(JSONWriter.bytes(working.lead.jsonValue)), .text(working.lifecycle.stage.rawValue),
-                .blob(try StoredJSON.encode(working.lifecycle)), .real(result.score.value), .blob(try StoredJSON.encode(result)),
-                .blob(try StoredJSON.encode(working.state)), .text(scorer.model.fingerprintHex), .integer(now.milliseconds),
-                .text(working.id)
+                .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value), .blob(try StoredJSON.encodeState(working.state)),
+                .text(scorer.model.fingerprintHex), .integer(now.milliseconds), .text(working.id)
             ).run()
     }
 
@@ -299,18 +298,18 @@ final class LeadLedger {
         guard try query.step() else { return nil }
         let id = query.string(0) ?? ""
         let lead = try StoredJSON.decodeLead(query.blob(1))
-        let lifecycle = (try? StoredJSON.decode(LifecycleState.self, query.blob(2))) ?? .initial
-        var state = try? StoredJSON.decode(LeadScoreState.self, query.blob(3))
+        let lifecycle = StoredJSON.decodeLifecycle(query.blob(2))
+        var state = StoredJSON.decodeState(query.blob(3))
         let createdAt = Timestamp(milliseconds: query.int(5))
         let updatedAt = Timestamp(milliseconds: query.int(6))
         if state == nil || !scorer.isCurrent(state!) {
-            state = scorer.recompute(lead: lead, events: try storedEvents(leadID: id))
+            state = scorer.recompute(lead: lead, events: try Self.storedEvents(db, leadID: id))
         }
         let working = WorkingLead(id: id, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
         return working
     }
 
-    func storedEvents(leadID: String) throws -> [EngagementEvent] {
+    static func storedEvents(_ db: SQLiteConnection, leadID: String) throws -> [EngagementEvent] {
         let query = try db.statement("SELECT body FROM events WHERE lead_id = ?").bind(.text(leadID))
         var events: [EngagementEvent] = []
         while try query.step() { events.append(try StoredJSON.decodeEvent(query.blob(0))) }

@@ -102,7 +102,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         return try readers.withConnection { db in
             let query = try db.statement("SELECT \(LeadRows.columns) FROM leads WHERE id = ? OR email = ?").bind(.text(key), .text(key))
             guard try query.step() else { return nil }
-            return try LeadRows.record(query, scorer: scorer, now: now)
+            return try LeadRows.record(query, scorer: scorer, now: now, db: db)
         }
     }
 
@@ -123,7 +123,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         return try readers.withConnection { db in
             let query = try db.statement(sql).bind(values)
             var items: [LeadRecord] = []
-            while try query.step() { items.append(try LeadRows.record(query, scorer: scorer, now: now)) }
+            while try query.step() { items.append(try LeadRows.record(query, scorer: scorer, now: now, db: db)) }
             return Self.page(items, limit: filter.limit) { [$0.id] }
         }
     }
@@ -236,22 +236,19 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
 /// Reading lead rows into records, scored at the moment of reading.
 enum LeadRows {
-    static let columns = "id, profile, lifecycle, score_state, result, created_at, updated_at"
+    static let columns = "id, profile, lifecycle, score_state, created_at, updated_at"
 
-    static func record(_ row: SQLiteStatement, scorer: LeadScorer, now: Timestamp) throws -> LeadRecord {
+    static func record(_ row: SQLiteStatement, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
+        let id = row.string(0) ?? ""
         let lead = try StoredJSON.decodeLead(row.blob(1))
-        let lifecycle = (try? StoredJSON.decode(LifecycleState.self, row.blob(2))) ?? .initial
-        var result: ScoreResult
-        // The live score (decay moves it); the stored one when the model changed since.
-        if let state = try? StoredJSON.decode(LeadScoreState.self, row.blob(3)), scorer.isCurrent(state),
-           let live = try? scorer.result(of: state, at: now) {
-            result = live
-        } else {
-            result = try StoredJSON.decode(ScoreResult.self, row.blob(4))
+        var state = StoredJSON.decodeState(row.blob(3))
+        if state == nil || !scorer.isCurrent(state!) {
+            // Made under another model (a reload is rescoring leads): replay the lead's events.
+            state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadID: id))
         }
         return LeadRecord(
-            id: row.string(0) ?? "", lead: lead, lifecycle: lifecycle, result: result,
-            createdAt: Timestamp(milliseconds: row.int(5)), updatedAt: Timestamp(milliseconds: row.int(6))
+            id: id, lead: lead, lifecycle: StoredJSON.decodeLifecycle(row.blob(2)), result: try scorer.result(of: state!, at: now),
+            createdAt: Timestamp(milliseconds: row.int(4)), updatedAt: Timestamp(milliseconds: row.int(5))
         )
     }
 }

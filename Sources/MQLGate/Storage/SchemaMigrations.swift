@@ -10,7 +10,6 @@ enum SchemaMigrations {
             stage TEXT NOT NULL,
             lifecycle TEXT NOT NULL,
             score REAL NOT NULL,
-            result TEXT NOT NULL,
             score_state BLOB,
             model_fingerprint TEXT NOT NULL,
             created_at INTEGER NOT NULL,

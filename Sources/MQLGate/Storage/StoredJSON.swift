@@ -11,6 +11,26 @@ enum StoredJSON {
         try JSONDecoder().decode(type, from: Data(bytes))
     }
 
+    /// The scoring state: derived from the lead's events, kept so a restart
+    /// or a read does not have to replay them.
+    static func encodeState(_ state: LeadScoreState) throws -> [UInt8] { try encode(state) }
+
+    static func decodeState(_ bytes: [UInt8]) -> LeadScoreState? {
+        bytes.isEmpty ? nil : try? decode(LeadScoreState.self, bytes)
+    }
+
+    /// Written by hand: it is stored on every write and the generic encoder is slow.
+    static func encodeLifecycle(_ state: LifecycleState) -> [UInt8] {
+        JSONWriter.bytes(.object([
+            "stage": .string(state.stage.rawValue), "episode": .number(Double(state.episode)),
+            "qualified_at": .time(state.qualifiedAt), "rejected_at": .time(state.rejectedAt), "changed_at": .time(state.changedAt),
+        ]))
+    }
+
+    static func decodeLifecycle(_ bytes: [UInt8]) -> LifecycleState {
+        (try? decode(LifecycleState.self, bytes)) ?? .initial
+    }
+
     static func decodeLead(_ bytes: [UInt8]) throws -> Lead {
         try Lead(json: JSONValue.parse(Data(bytes)), unknownMembers: .ignore)
     }

@@ -1,0 +1,20 @@
+-- Batches of 1,000 events per request (the largest batch the API takes),
+-- spread over 100 leads, each event with a fresh event_id.
+local counter = 0
+local prefix = tostring(math.random(1, 1000000000))
+local types = {"page_view", "email_click", "content_download", "webinar_attended"}
+
+request = function()
+  local events = {}
+  for i = 1, 1000 do
+    counter = counter + 1
+    events[i] = string.format(
+      '{"email":"bulk%d@acme.com","type":"%s","event_id":"%s-%d","properties":{"path":"/docs/page-%d"}}',
+      counter % 100, types[counter % 4 + 1], prefix, counter, counter % 50)
+  end
+  return wrk.format("POST", "/v1/events", {["Content-Type"] = "application/json"}, "[" .. table.concat(events, ",") .. "]")
+end
+
+done = function(summary, latency, requests)
+  io.write(string.format("batched events/s: %.0f\n", summary.requests / (summary.duration / 1e6) * 1000))
+end
