@@ -69,7 +69,10 @@ let package = Package(
         ),
         .testTarget(
             name: "MQLGateTests",
-            dependencies: ["MQLGate", "HTTP1", "LeadScoring", "HTTPTestSupport"]
+            dependencies: [
+                "MQLGate", "HTTP1", "LeadScoring", "HTTPTestSupport",
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "LeadScoringTests",

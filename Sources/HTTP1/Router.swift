@@ -58,6 +58,11 @@ public final class Router: HTTPResponder, @unchecked Sendable {
         }
     }
 
+    /// Every registered pattern with its methods, for documentation checks.
+    public var routeTable: [(pattern: String, methods: [String])] {
+        routes.map { ($0.pattern, $0.handlers.keys.sorted()) }
+    }
+
     /// The pattern `path` matches, for labelling metrics and logs.
     public func pattern(for path: String) -> String? {
         match(path).map { routes[$0.index].pattern }

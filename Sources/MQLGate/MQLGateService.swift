@@ -21,6 +21,7 @@ public final class MQLGateService: Sendable {
     public let metrics: ServiceMetrics
     public let models: ModelRegistry
     private let server: HTTPServer
+    private let router: Router
     private let breaches: BreachMonitor
     private let logger: Logger
 
@@ -32,7 +33,7 @@ public final class MQLGateService: Sendable {
         self.configuration = configuration
         self.logger = logger
         models = ModelRegistry(model: model.model, source: model.source, file: model.file)
-        let router = Router()
+        router = Router()
         let routes = [
             "/v1/leads", "/v1/leads/{id}", "/v1/leads/{id}/events", "/v1/events", "/v1/handoffs", "/v1/handoffs/{id}",
             "/v1/handoffs/{id}/feedback", "/v1/funnel", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
@@ -64,6 +65,9 @@ public final class MQLGateService: Sendable {
     }
 
     public var port: Int { server.port }
+
+    /// The API's routes and methods (the OpenAPI document must list the same).
+    public var routeTable: [(pattern: String, methods: [String])] { router.routeTable }
 
     /// Graceful stop: no new connections, in-flight requests finish, queued writes commit.
     public func stop() async {
