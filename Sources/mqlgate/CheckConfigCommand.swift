@@ -1,22 +1,23 @@
 import ArgumentParser
 import Foundation
 import LeadScoring
+import MQLGate
 
-/// `mqlgate check-config`: validates scoring models (and checks the service configuration is well-formed YAML).
+/// `mqlgate check-config`: validates scoring models and service configurations.
 struct CheckConfigCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config",
-        abstract: "Validate scoring model files; print file:line: rule: message for each problem.",
+        abstract: "Validate scoring models and service configurations; print file:line: rule: message for each problem.",
         discussion: """
-        A file whose top level has service keys (server, storage, auth, …) and no model keys is taken as the
-        service configuration and only checked to be well-formed YAML here. Exits non-zero when any file has problems.
+        A file whose top level has service keys (server, storage, auth, …) and no model keys is checked as the
+        service configuration (mqlgate.yaml), anything else as a scoring model. Exits non-zero when any file has problems.
         """
     )
 
     @Argument(help: "Files to check.")
     var files: [String]
 
-    static let serviceKeys: Set<String> = ["server", "tls", "storage", "auth", "rate_limit", "webhooks", "inbound", "forms", "logging", "metrics"]
+    static let serviceKeys: Set<String> = ["server", "tls", "storage", "auth", "rate_limit", "webhooks", "inbound", "forms", "logging", "breaches"]
     static let modelKeys: Set<String> = ["version", "lists", "fit", "engagement", "thresholds", "grades", "sla"]
 
     func validate() throws {
@@ -52,7 +53,12 @@ struct CheckConfigCommand: ParsableCommand {
             return .failure(CLIFailure(error.description))
         }
         if !keys.isEmpty, keys.contains(where: Self.serviceKeys.contains), !keys.contains(where: Self.modelKeys.contains) {
-            return .success("service configuration: well-formed YAML")
+            do {
+                let service = try ServiceConfiguration.load(yaml: text, file: file)
+                return .success("service configuration: \(service.http.host):\(service.http.port), data in \(service.dataDirectory)")
+            } catch {
+                return .failure(CLIFailure(error.description))
+            }
         }
         do {
             let model = try ModelLoader.load(yaml: text, file: file)

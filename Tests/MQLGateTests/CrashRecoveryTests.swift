@@ -142,3 +142,35 @@ struct ServiceHarnessClientGET {
         return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
     }
 }
+
+@Suite("Process lifecycle")
+struct ProcessLifecycleTests {
+    @Test(.timeLimit(.minutes(1)))
+    func sigtermFinishesInFlightWorkAndExitsZero() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-term-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let server = try CrashRecoveryTests.Server(dataDirectory: directory)
+        let status = (try RawClientBox(port: server.port)).post("/v1/events", #"{"email":"t@acme.com","type":"page_view"}"#)
+        #expect(status == 202)
+        kill(server.process.processIdentifier, SIGTERM)
+        server.reap()
+        #expect(server.process.terminationReason == .exit)
+        #expect(server.process.terminationStatus == 0)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
+    func refusesToListenBeyondLoopbackWithoutKeys() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
+        process.arguments = ["serve", "--host", "0.0.0.0", "--port", "0", "--scoring", ServiceHarness.defaultModelPath,
+                             "--config", "/nonexistent.yaml", "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-open-\(UUID().uuidString)").path]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(message.contains("without API keys"))
+    }
+}

@@ -14,7 +14,7 @@ struct ConfigurationReader {
     }
 
     mutating func read(_ root: Node, into c: inout ServiceConfiguration) {
-        guard let sections = mapping(root, "config", allowed: ["server", "tls", "storage", "auth", "rate_limit", "webhooks", "inbound", "forms", "logging", "sla"]) else { return }
+        guard let sections = mapping(root, "config", allowed: ["server", "tls", "storage", "auth", "rate_limit", "webhooks", "inbound", "forms", "logging", "breaches"]) else { return }
         if let server = sections["server"].flatMap({ mapping($0, "server", allowed: Self.serverKeys) }) {
             for (key, node) in server { applyServer(key, node.scalar?.string, node, to: &c) }
         }
@@ -35,8 +35,8 @@ struct ConfigurationReader {
         if let logging = sections["logging"].flatMap({ mapping($0, "logging", allowed: ["level"]) }), let level = optionalString(logging["level"]) {
             applyLogLevel(level, node: logging["level"], to: &c)
         }
-        if let sla = sections["sla"].flatMap({ mapping($0, "sla", allowed: ["breach_check_interval"]) }), let node = sla["breach_check_interval"] {
-            c.breachCheckInterval = duration(node, "sla.breach_check_interval") ?? c.breachCheckInterval
+        if let breaches = sections["breaches"].flatMap({ mapping($0, "breaches", allowed: ["check_interval"]) }), let node = breaches["check_interval"] {
+            c.breachCheckInterval = duration(node, "breaches.check_interval") ?? c.breachCheckInterval
         }
         if let inbound = sections["inbound"].flatMap({ mapping($0, "inbound", allowed: ["hubspot", "signed"]) }) {
             if let hubspot = inbound["hubspot"].flatMap({ mapping($0, "inbound.hubspot", allowed: ["client_secret"]) }) {
@@ -163,8 +163,8 @@ struct ConfigurationReader {
         if let value = env["MQLGATE_INBOUND_HUBSPOT_CLIENT_SECRET"] { c.hubspotClientSecret = value }
         if let value = env["MQLGATE_INBOUND_SIGNED_SECRET"] { c.inboundSecret = value }
         if let value = env["MQLGATE_LOGGING_LEVEL"] ?? env["MQLGATE_LOG_LEVEL"] { applyLogLevel(value, node: nil, to: &c) }
-        if let value = env["MQLGATE_SLA_BREACH_CHECK_INTERVAL"] {
-            if let v = ConfigValues.duration(value) { c.breachCheckInterval = v } else { fail(nil, "MQLGATE_SLA_BREACH_CHECK_INTERVAL", Self.durationHint) }
+        if let value = env["MQLGATE_BREACHES_CHECK_INTERVAL"] {
+            if let v = ConfigValues.duration(value) { c.breachCheckInterval = v } else { fail(nil, "MQLGATE_BREACHES_CHECK_INTERVAL", Self.durationHint) }
         }
     }
 
