@@ -48,6 +48,20 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         typeLatest = Array(repeating: nil, count: model.trackedTypes.count)
     }
 
+    /// A state from already validated parts (the binary decoder); the readings are derived here.
+    init(modelVersion: String, modelFingerprint: UInt64, eventCount: Int, lastEventAt: Timestamp?, fitMatches: [Int],
+         fitSummary: FitSummary?, rules: [RuleAggregate], typeLatest: [Int64?]) {
+        self.modelVersion = modelVersion
+        self.modelFingerprint = modelFingerprint
+        self.eventCount = eventCount
+        self.lastEventAt = lastEventAt
+        self.fitMatches = fitMatches
+        self.fitSummary = fitSummary
+        self.rules = rules
+        readings = rules.map(\.reading)
+        self.typeLatest = typeLatest
+    }
+
     enum CodingKeys: String, CodingKey {
         case modelVersion = "model_version", modelFingerprint = "model_fingerprint", eventCount = "event_count"
         case lastEventAt = "last_event_at", fitMatches = "fit", fitPoints = "fit_points", disqualified, rules, typeLatest = "seen"

@@ -236,20 +236,29 @@ public struct LeadScorer: Sendable {
             }
             let rounded = Points.wholeCents(cents)
             guard rounded != 0 else { continue }
-            engagement += rounded
+            engagement = LeadScorer.saturatingSum(engagement, rounded)
             if rounded > 0 { signals += 1 }
             if explain { reasons.append(RawContribution(rule: index, cents: rounded)) }
         }
         }
 
         let fitPoints = Points(cents: fit), engagementPoints = Points(cents: engagement)
-        let score = fitPoints + engagementPoints
+        let score = Points(cents: LeadScorer.saturatingSum(fit, engagement))
         let thresholds = model.thresholds
         let qualified = !disqualified && score >= thresholds.mql && (thresholds.minFit.map { fitPoints >= $0 } ?? true)
             && signals >= thresholds.minSignals
         return ScoreSummary(score: score, fitScore: fitPoints, engagementScore: engagementPoints,
                             grade: model.grades.grade(fit: fitPoints, engagement: engagementPoints),
                             signals: signals, disqualified: disqualified, qualified: qualified)
+    }
+}
+
+extension LeadScorer {
+    /// `a + b`, clamped to the Int64 range: real scores are far inside it, and a corrupt state must not trap.
+    @inline(__always)
+    static func saturatingSum(_ a: Int64, _ b: Int64) -> Int64 {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? (b > 0 ? Int64.max : Int64.min) : sum
     }
 }
 

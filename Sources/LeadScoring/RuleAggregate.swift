@@ -51,6 +51,18 @@ struct RuleAggregate: Codable, Equatable, Sendable {
         rebuildTotal()
     }
 
+    /// An aggregate from parts the binary decoder has checked (buckets inside the retained periods);
+    /// the running total is re-derived from the buckets, as when decoding JSON.
+    init(maxPeriod: Int64, latest: Int64, latestUnits: Int64, latestPeriod: Int64, buckets: [DecayBucket], days: [ActiveDay]) {
+        self.maxPeriod = maxPeriod
+        self.latest = latest
+        self.latestUnits = latestUnits
+        self.latestPeriod = latestPeriod
+        self.buckets = buckets
+        self.days = days
+        rebuildTotal()
+    }
+
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         if !isEmpty { try c.encode(maxPeriod, forKey: .maxPeriod) }

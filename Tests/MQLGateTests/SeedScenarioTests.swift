@@ -124,3 +124,26 @@ struct SeedScenarioTests {
         await harness.stop()
     }
 }
+
+@Suite("Read-after-write")
+struct ReadAfterWriteTests {
+    /// Reads must see every acknowledged write, whichever pooled connection serves them.
+    @Test func everyReadSeesTheLatestFeedback() async throws {
+        let harness = try ServiceHarness()
+        _ = try await harness.post("/v1/leads", SeedScenarioTests.vp)
+        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
+        // Warm several read connections with single-row reads.
+        for _ in 0..<6 {
+            _ = try await harness.get("/v1/leads/vera.sales@acme-software.com")
+            _ = try await harness.get("/v1/funnel")
+        }
+        let id = try #require(try await harness.get("/v1/handoffs").items.first?["id"] as? String)
+        #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"accepted"}"#).status == 200)
+        for _ in 0..<6 {
+            #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "accepted")
+            #expect((try await harness.get("/v1/funnel").json["handoffs"] as? [String: Any])?["accepted"] as? Int == 1)
+            #expect(try await harness.get("/v1/handoffs/\(id)").json["status"] as? String == "accepted")
+        }
+        await harness.stop()
+    }
+}

@@ -114,6 +114,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             batch.forEach { job in job.fail(error) }
             return
         }
+        defer { connection.resetStatements() }
         for job in batch {
             // A savepoint per job: a failing job undoes only its own writes.
             do {

@@ -15,7 +15,10 @@ final class ReadConnectionPool: Sendable {
 
     func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
         let lent = try idle.withLock { $0.popLast() } ?? UnsafeConnection(connection: open())
-        defer { idle.withLock { $0.append(lent) } }
+        defer {
+            lent.connection.resetStatements()
+            idle.withLock { $0.append(lent) }
+        }
         return try body(lent.connection)
     }
 

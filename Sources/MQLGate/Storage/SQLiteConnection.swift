@@ -62,6 +62,13 @@ public final class SQLiteConnection {
         return statement
     }
 
+    /// Resets every cached statement. A statement left mid-result keeps its
+    /// read transaction open, pinning the connection to an old snapshot (and
+    /// the WAL against checkpoints); call this when a unit of work ends.
+    public func resetStatements() {
+        for statement in statements.values { statement.reset() }
+    }
+
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
