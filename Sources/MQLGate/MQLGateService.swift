@@ -23,6 +23,7 @@ public final class MQLGateService: Sendable {
     private let server: HTTPServer
     private let router: Router
     private let breaches: BreachMonitor
+    private let webhooks: WebhookDispatcher
     private let logger: Logger
 
     public init(configuration: ServiceConfiguration, model: ModelRegistry.Loaded, logger: Logger) throws {
@@ -36,11 +37,22 @@ public final class MQLGateService: Sendable {
         router = Router()
         let routes = [
             "/v1/leads", "/v1/leads/{id}", "/v1/leads/{id}/events", "/v1/events", "/v1/handoffs", "/v1/handoffs/{id}",
-            "/v1/handoffs/{id}/feedback", "/v1/funnel", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
+            "/v1/handoffs/{id}/feedback", "/v1/handoffs/{id}/redeliver", "/v1/deliveries", "/v1/funnel", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
         ]
         metrics = ServiceMetrics(routes: routes)
-        store = try SQLiteLeadStore(directory: configuration.dataDirectory, scorer: LeadScorer(model: model.model), metrics: metrics)
-        let endpoints = APIEndpoints(store: store, metrics: metrics, logger: logger, model: models)
+        var subscriptions: [String: [String]] = [:]
+        for webhook in configuration.webhooks {
+            for event in webhook.events { subscriptions[event, default: []].append(webhook.url) }
+        }
+        store = try SQLiteLeadStore(
+            directory: configuration.dataDirectory, scorer: LeadScorer(model: model.model), metrics: metrics, subscriptions: subscriptions
+        )
+        webhooks = WebhookDispatcher(
+            store: store, webhooks: configuration.webhooks, schedule: configuration.webhookRetrySchedule, logger: logger, metrics: metrics
+        )
+        let dispatcher = webhooks
+        store.onOutboxMessages = { dispatcher.wake() }
+        let endpoints = APIEndpoints(store: store, deliveries: store, metrics: metrics, logger: logger, model: models)
         endpoints.register(on: router)
         let responder = APIResponder(
             router: router, authenticator: authenticator, metrics: metrics, logger: logger, publicRoutes: APIEndpoints.publicRoutes
@@ -57,6 +69,8 @@ public final class MQLGateService: Sendable {
     public func start() throws -> Int {
         try server.start()
         breaches.start()
+        // Pending deliveries from before a restart are picked up on the first round.
+        webhooks.start()
         logger.info("listening", metadata: [
             "host": "\(configuration.http.host)", "port": "\(server.port)", "model_version": "\(models.current.model.version)",
             "data_dir": "\(configuration.dataDirectory)", "tls": "\(configuration.http.tls != nil)",
@@ -73,6 +87,7 @@ public final class MQLGateService: Sendable {
     public func stop() async {
         await server.shutdown()
         breaches.stop()
+        webhooks.stop()
         store.close()
         logger.info("stopped")
     }

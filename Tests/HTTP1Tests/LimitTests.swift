@@ -104,7 +104,8 @@ struct LimitTests {
         let response = try #require(await client.readResponse())
         #expect(response.status == 408)
         #expect(await client.waitForClose())
-        #expect(Date().timeIntervalSince(started) < 3)
+        // Bounded by the 400 ms timeout, not the 10 s default (with room for a loaded machine).
+        #expect(Date().timeIntervalSince(started) < 8)
         await server.stop()
     }
 

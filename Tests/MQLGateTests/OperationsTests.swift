@@ -87,7 +87,6 @@ struct OperationsTests {
         let harness = try ServiceHarness(model: Self.quickModel)
         _ = try await harness.post("/v1/events", #"{"email":"late@acme.com","type":"demo_request"}"#)
         let handoff = try #require(try await harness.get("/v1/handoffs").items.first)
-        #expect(handoff["status"] as? String == "open")
         let id = try #require(handoff["id"] as? String)
         var status = ""
         for _ in 0..<40 where status != "breached" {

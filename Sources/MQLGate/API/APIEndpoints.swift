@@ -7,6 +7,8 @@ import Logging
 /// in its own file; this file registers them and holds what they share.
 struct APIEndpoints: Sendable {
     let store: LeadStore
+    /// Webhook delivery records (SQLite-specific for now).
+    let deliveries: SQLiteLeadStore
     let metrics: ServiceMetrics
     let logger: Logger
     let model: ModelRegistry
@@ -23,6 +25,8 @@ struct APIEndpoints: Sendable {
         route(router, "GET", "/v1/handoffs") { request in try listHandoffs(request) }
         route(router, "GET", "/v1/handoffs/{id}") { request in try getHandoff(request) }
         route(router, "POST", "/v1/handoffs/{id}/feedback") { request in try postFeedback(request) }
+        route(router, "POST", "/v1/handoffs/{id}/redeliver") { request in try redeliver(request) }
+        route(router, "GET", "/v1/deliveries") { request in try listDeliveries(request) }
         route(router, "GET", "/v1/funnel") { request in try funnel(request) }
         route(router, "POST", "/v1/score") { request in try dryRun(request) }
         router.add("GET", "/v1/model", respond: { _ in modelDocument() })

@@ -21,7 +21,29 @@ extension APIEndpoints {
     func getHandoff(_ request: HTTPRequest) throws -> HTTPResponse {
         let id = request.pathParameters["id"] ?? ""
         guard let handoff = try store.handoff(id: id) else { throw Problem(.notFound, "no handoff \(id)") }
-        return .json(.ok, handoff.json(deliveries: .array([])))
+        return .json(.ok, handoff.json(deliveries: .array(try deliveries.deliveries(handoffID: id).map { $0.json() })))
+    }
+
+    /// `POST /v1/handoffs/{id}/redeliver`: dead or disabled deliveries go back in line, due now.
+    func redeliver(_ request: HTTPRequest) throws -> HTTPResponse {
+        let id = request.pathParameters["id"] ?? ""
+        guard try store.handoff(id: id) != nil else { throw Problem(.notFound, "no handoff \(id)") }
+        let count = try deliveries.redrive(handoffID: id, at: Self.now)
+        return .json(.accepted, .object(["redriven": .number(Double(count))]))
+    }
+
+    /// `GET /v1/deliveries?status=dead`: the dead letters (or any status), oldest first.
+    func listDeliveries(_ request: HTTPRequest) throws -> HTTPResponse {
+        let raw = request.queryValue("status") ?? "dead"
+        guard let status = DeliveryRecord.Status(rawValue: raw) else {
+            throw Problem.invalid("/status", "status must be one of \(DeliveryRecord.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        var after: Int64?
+        if let cursor = request.queryValue("cursor") {
+            guard let parts = Cursor.decode(cursor, parts: 1), let value = Int64(parts[0]) else { throw Problem.invalid("/cursor", "not a cursor this server issued") }
+            after = value
+        }
+        return Self.page(try deliveries.deliveries(status: status, limit: try Self.limit(request), after: after)) { $0.json() }
     }
 
     /// `POST /v1/handoffs/{id}/feedback` with `{"outcome", "reason", "owner"}`.

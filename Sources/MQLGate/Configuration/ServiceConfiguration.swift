@@ -14,6 +14,13 @@ public struct ServiceConfiguration: Sendable {
         public var secret: String
         public var events: [String]
         public var timeout: Duration
+
+        public init(url: String, secret: String, events: [String], timeout: Duration = .seconds(15)) {
+            self.url = url
+            self.secret = secret
+            self.events = events
+            self.timeout = timeout
+        }
     }
 
     /// A public HTML form endpoint (`POST /v1/forms/{id}`).
@@ -38,6 +45,8 @@ public struct ServiceConfiguration: Sendable {
     public var logLevel = "info"
     /// How often open handoffs are checked against their deadlines.
     public var breachCheckInterval: Duration = .seconds(15)
+    /// Waits between webhook attempts: immediately, then 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h.
+    public var webhookRetrySchedule: [Duration] = WebhookDispatcher.defaultSchedule
 
     public init() {}
 

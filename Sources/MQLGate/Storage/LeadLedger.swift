@@ -21,7 +21,7 @@ final class LeadLedger {
         var isNew: Bool
     }
 
-    struct Effects {
+    struct Effects: Sendable {
         var handoffs = 0
         var breaches = 0
         var outboxMessages = 0
@@ -29,6 +29,8 @@ final class LeadLedger {
 
     let db: SQLiteConnection
     var scorer: LeadScorer
+    /// Event type → the webhook endpoints subscribed to it.
+    var subscriptions: [String: [String]] = [:]
     private var cache: [String: WorkingLead] = [:]
     private var idByEmail: [String: String] = [:]
     private let cacheLimit: Int
@@ -238,6 +240,11 @@ final class LeadLedger {
         let payload: JSONValue = .object(["type": .string(type), "timestamp": .time(now), "data": handoff.json()])
         try db.statement("INSERT INTO outbox (id, type, handoff_id, payload, created_at) VALUES (?, ?, ?, ?, ?)")
             .bind(.text(id), .text(type), .text(handoff.id), .blob(JSONWriter.bytes(payload)), .integer(now.milliseconds)).run()
+        // One delivery per subscribed endpoint, due at once, in the same transaction as the cause.
+        for endpoint in subscriptions[type] ?? [] {
+            try db.statement("INSERT INTO deliveries (message_id, handoff_id, endpoint, next_attempt_at) VALUES (?, ?, ?, ?)")
+                .bind(.text(id), .text(handoff.id), .text(endpoint), .integer(now.milliseconds)).run()
+        }
         effects.outboxMessages += 1
     }
 

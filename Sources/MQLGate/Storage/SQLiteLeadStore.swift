@@ -7,14 +7,15 @@ import Synchronization
 /// through a pool of connections.
 public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     public let path: String
-    private let writer: GroupCommitWriter
-    private let ledger: LeadLedger
-    private let readers: ReadConnectionPool
+    let writer: GroupCommitWriter
+    let ledger: LeadLedger
+    let readers: ReadConnectionPool
     private let currentScorer: Mutex<LeadScorer>
     private let metrics: ServiceMetrics?
 
     /// Opens (creating if needed) `directory/mqlgate.sqlite3` and migrates it.
-    public init(directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil) throws {
+    /// - Parameter subscriptions: event type → webhook endpoints that get a delivery for each such message.
+    public init(directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil, subscriptions: [String: [String]] = [:]) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("mqlgate.sqlite3")
         let connection = try SQLiteConnection(path: path)
@@ -22,6 +23,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         try SchemaMigrations.migrate(connection, now: Timestamp(Date()).milliseconds)
         ledger = LeadLedger(db: connection, scorer: scorer)
+        ledger.subscriptions = subscriptions
         writer = GroupCommitWriter(connection: connection)
         readers = ReadConnectionPool(path: path)
         currentScorer = Mutex(scorer)
@@ -37,6 +39,9 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     public var scorer: LeadScorer { currentScorer.withLock { $0 } }
 
+    /// Called after a commit that wrote outbox messages (to wake delivery). Set before use.
+    nonisolated(unsafe) var onOutboxMessages: (@Sendable () -> Void)?
+
     public func close() { writer.stop() }
 
     // MARK: Writes
@@ -46,24 +51,38 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     }
 
     public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
-        let ledger = self.ledger, metrics = self.metrics
-        writer.submit({ _ in try ledger.ingest(events, now: now) }) { result in
-            if case .success(let outcomes) = result, let metrics {
-                var accepted = 0, duplicates = 0, rejected = 0
-                for outcome in outcomes {
-                    switch outcome {
-                    case .accepted: accepted += 1
-                    case .duplicate: duplicates += 1
-                    case .rejected: rejected += 1
+        let ledger = self.ledger, metrics = self.metrics, notify = onOutboxMessages
+        writer.submit({ _ in
+            _ = ledger.takeEffects()  // whatever a failed job left behind
+            let outcomes = try ledger.ingest(events, now: now)
+            return (outcomes, ledger.takeEffects())
+        }) { result in
+            if case .success(let (outcomes, effects)) = result {
+                Self.count(effects, metrics: metrics, notify: notify)
+                if let metrics {
+                    var accepted = 0, duplicates = 0, rejected = 0
+                    for outcome in outcomes {
+                        switch outcome {
+                        case .accepted: accepted += 1
+                        case .duplicate: duplicates += 1
+                        case .rejected: rejected += 1
+                        }
                     }
+                    metrics.eventsIngested.increment(by: Int64(accepted))
+                    metrics.eventDuplicates.increment(by: Int64(duplicates))
+                    metrics.eventsRejected.increment(by: Int64(rejected))
+                    metrics.scoresComputed.increment(by: Int64(accepted))
                 }
-                metrics.eventsIngested.increment(by: Int64(accepted))
-                metrics.eventDuplicates.increment(by: Int64(duplicates))
-                metrics.eventsRejected.increment(by: Int64(rejected))
-                metrics.scoresComputed.increment(by: Int64(accepted))
             }
-            completion(result)
+            completion(result.map(\.0))
         }
+    }
+
+    /// Counts what a durable write produced and wakes delivery when it wrote messages.
+    private static func count(_ effects: LeadLedger.Effects, metrics: ServiceMetrics?, notify: (@Sendable () -> Void)?) {
+        metrics?.mqls.increment(by: Int64(effects.handoffs))
+        metrics?.slaBreaches.increment(by: Int64(effects.breaches))
+        if effects.outboxMessages > 0 { notify?() }
     }
 
     public func deleteLead(id: String) throws -> Bool {
@@ -84,15 +103,14 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     /// Runs `work` on the writer with the ledger; counts what it produced once durable.
     private func write<T>(_ work: @escaping (LeadLedger) throws -> T) throws -> T {
-        let ledger = self.ledger, metrics = self.metrics
-        return try writer.write { _ in
-            defer {
-                let effects = ledger.takeEffects()
-                metrics?.mqls.increment(by: Int64(effects.handoffs))
-                metrics?.slaBreaches.increment(by: Int64(effects.breaches))
-            }
-            return try work(ledger)
+        let ledger = self.ledger
+        let (value, effects) = try writer.write { _ in
+            _ = ledger.takeEffects()  // whatever a failed job left behind
+            let value = try work(ledger)
+            return (value, ledger.takeEffects())
         }
+        Self.count(effects, metrics: metrics, notify: onOutboxMessages)
+        return value
     }
 
     // MARK: Reads

@@ -63,6 +63,30 @@ enum SchemaMigrations {
         );
         CREATE INDEX stage_changes_at ON stage_changes(at);
         """),
+        (2, """
+        CREATE TABLE deliveries (
+            id INTEGER PRIMARY KEY,
+            message_id TEXT NOT NULL REFERENCES outbox(id) ON DELETE CASCADE,
+            handoff_id TEXT,
+            endpoint TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_attempt_at INTEGER,
+            last_attempt_at INTEGER,
+            last_status INTEGER,
+            last_error TEXT,
+            delivered_at INTEGER,
+            UNIQUE (message_id, endpoint)
+        );
+        CREATE INDEX deliveries_due ON deliveries(next_attempt_at) WHERE status = 'pending';
+        CREATE INDEX deliveries_handoff ON deliveries(handoff_id);
+
+        CREATE TABLE disabled_endpoints (
+            endpoint TEXT PRIMARY KEY,
+            disabled_at INTEGER NOT NULL,
+            reason TEXT NOT NULL
+        );
+        """),
     ]
 
     /// Brings the database to the latest version; returns the versions applied.
