@@ -55,7 +55,8 @@ public final class MQLGateService: Sendable {
         let endpoints = APIEndpoints(store: store, deliveries: store, metrics: metrics, logger: logger, model: models)
         endpoints.register(on: router)
         let responder = APIResponder(
-            router: router, authenticator: authenticator, metrics: metrics, logger: logger, publicRoutes: APIEndpoints.publicRoutes
+            router: router, authenticator: authenticator, metrics: metrics, logger: logger, publicRoutes: APIEndpoints.publicRoutes,
+            limiter: configuration.rateLimitPerSecond > 0 ? RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil
         )
         server = HTTPServer(configuration: configuration.http, responder: responder)
         breaches = BreachMonitor(store: store, logger: logger, interval: configuration.breachCheckInterval)

@@ -143,3 +143,26 @@ struct ServiceHarnessClient: Sendable {
         return client.post(path, json)
     }
 }
+
+@Suite("Rate limiting")
+struct RateLimitTests {
+    @Test func eachKeyHasItsOwnBucketAnd429CarriesRetryAfter() async throws {
+        let harness = try ServiceHarness {
+            $0.apiKeys = ["alpha", "beta"]
+            $0.rateLimitPerSecond = 1
+            $0.rateLimitBurst = 3
+        }
+        let alpha = ["Authorization": "Bearer alpha"]
+        for _ in 0..<3 { #expect(try await harness.get("/v1/leads", headers: alpha).status == 200) }
+        let limited = try await harness.get("/v1/leads", headers: alpha)
+        #expect(limited.status == 429)
+        #expect(Int(limited.header("retry-after") ?? "") ?? 0 >= 1)
+        #expect(limited.header("content-type") == "application/problem+json")
+        // Another key is unaffected; probes are never limited.
+        #expect(try await harness.get("/v1/leads", headers: ["Authorization": "Bearer beta"]).status == 200)
+        #expect(try await harness.get("/healthz").status == 200)
+        try await Task.sleep(for: .milliseconds(1100))
+        #expect(try await harness.get("/v1/leads", headers: alpha).status == 200)
+        await harness.stop()
+    }
+}

@@ -10,6 +10,7 @@ struct APIResponder: HTTPResponder {
     let logger: Logger
     /// Routes anyone may call: probes, public forms and webhooks that carry their own signatures.
     let publicRoutes: Set<String>
+    let limiter: RateLimiter?
 
     func respond(to request: HTTPRequest, sink: HTTPResponseSink) {
         let started = ContinuousClock.now
@@ -33,10 +34,19 @@ struct APIResponder: HTTPResponder {
             sink.send(response)
         }
         if !authenticator.isOpen, !(route.map(publicRoutes.contains) ?? false), request.method != "OPTIONS" {
-            guard authenticator.authenticate(request.headers) != nil else {
+            guard let key = authenticator.authenticate(request.headers) else {
                 var problem = Problem(.unauthorized, "a valid API key is required: Authorization: Bearer <key>")
                 problem.headers.add("WWW-Authenticate", #"Bearer realm="mqlgate""#)
                 return answer.send(problem.response)
+            }
+            // Limits are per key; an open (loopback-only) server has no keys to limit.
+            if let limiter {
+                let (allowed, retryAfter) = limiter.acquire("key#\(key)")
+                guard allowed else {
+                    var problem = Problem(.tooManyRequests, "rate limit of \(limiter.rate.formatted()) requests/s (burst \(Int(limiter.burst))) exceeded")
+                    problem.headers.add("Retry-After", String(retryAfter))
+                    return answer.send(problem.response)
+                }
             }
         }
         router.respond(to: request, sink: answer)
