@@ -56,7 +56,8 @@ public final class MQLGateService: Sendable {
         endpoints.register(on: router)
         let responder = APIResponder(
             router: router, authenticator: authenticator, metrics: metrics, logger: logger, publicRoutes: APIEndpoints.publicRoutes,
-            limiter: configuration.rateLimitPerSecond > 0 ? RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil
+            limiter: configuration.rateLimitPerSecond > 0 ? RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil,
+            idempotency: IdempotencyGuard(store: store)
         )
         server = HTTPServer(configuration: configuration.http, responder: responder)
         breaches = BreachMonitor(store: store, logger: logger, interval: configuration.breachCheckInterval)

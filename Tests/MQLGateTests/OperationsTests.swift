@@ -166,3 +166,62 @@ struct RateLimitTests {
         await harness.stop()
     }
 }
+
+@Suite("Idempotency-Key")
+struct IdempotencyTests {
+    @Test func replayReturnsTheStoredResponse() async throws {
+        let harness = try ServiceHarness()
+        let body = #"{"email":"idem@acme.com","type":"page_view"}"#
+        let first = try await harness.post("/v1/events", body, headers: ["Idempotency-Key": "k-1"])
+        #expect(first.status == 202)
+        #expect(first.json["accepted"] as? Int == 1)
+        let replay = try await harness.post("/v1/events", body, headers: ["Idempotency-Key": "k-1"])
+        #expect(replay.status == 202)
+        #expect(replay.text == first.text)
+        #expect(replay.header("idempotent-replayed") == "true")
+        // The event was stored once: a generated event_id would otherwise have made a second one.
+        #expect(try await harness.get("/v1/leads/idem@acme.com/events").items.count == 1)
+        let created = try await harness.post("/v1/leads", #"{"email":"new@acme.com"}"#, headers: ["Idempotency-Key": "lead-1"])
+        let again = try await harness.post("/v1/leads", #"{"email":"new@acme.com"}"#, headers: ["Idempotency-Key": "lead-1"])
+        #expect(created.status == 201 && again.status == 201)
+        #expect(again.header("location") == created.header("location"))
+        await harness.stop()
+    }
+
+    @Test func sameKeyWithADifferentBodyIs422() async throws {
+        let harness = try ServiceHarness()
+        _ = try await harness.post("/v1/events", #"{"email":"a@acme.com","type":"page_view"}"#, headers: ["Idempotency-Key": "k-2"])
+        let other = try await harness.post("/v1/events", #"{"email":"b@acme.com","type":"page_view"}"#, headers: ["Idempotency-Key": "k-2"])
+        #expect(other.status == 422)
+        await harness.stop()
+    }
+
+    @Test func retryWhileTheFirstIsInFlightIs409() async throws {
+        let harness = try ServiceHarness()
+        // A large batch keeps the first request busy long enough to overlap.
+        let events = (0..<1000).map { #"{"email":"busy\#($0 % 50)@acme.com","type":"page_view","event_id":"busy-\#($0)"}"# }
+        let body = "[" + events.joined(separator: ",") + "]"
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<6 {
+                group.addTask { try await harness.post("/v1/events", body, headers: ["Idempotency-Key": "k-3"]).status }
+            }
+            return try await group.reduce(into: [Int]()) { $0.append($1) }
+        }
+        #expect(statuses.contains(202))
+        #expect(statuses.contains(409), "no request overlapped the first: \(statuses)")
+        #expect(statuses.allSatisfy { $0 == 409 || $0 == 202 })
+        // However many got through, the batch was applied once.
+        #expect(try await harness.get("/v1/leads/busy0@acme.com/events?limit=500").items.count == 20)
+        await harness.stop()
+    }
+
+    @Test func keysAreScopedPerAPIKey() async throws {
+        let harness = try ServiceHarness { $0.apiKeys = ["alpha", "beta"] }
+        let body = #"{"email":"scoped@acme.com","type":"page_view"}"#
+        #expect(try await harness.post("/v1/events", body, headers: ["Idempotency-Key": "same", "Authorization": "Bearer alpha"]).status == 202)
+        let other = try await harness.post("/v1/events", body, headers: ["Idempotency-Key": "same", "Authorization": "Bearer beta"])
+        #expect(other.status == 202)
+        #expect(other.header("idempotent-replayed") == nil)
+        await harness.stop()
+    }
+}

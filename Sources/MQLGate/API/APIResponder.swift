@@ -11,6 +11,7 @@ struct APIResponder: HTTPResponder {
     /// Routes anyone may call: probes, public forms and webhooks that carry their own signatures.
     let publicRoutes: Set<String>
     let limiter: RateLimiter?
+    let idempotency: IdempotencyGuard?
 
     func respond(to request: HTTPRequest, sink: HTTPResponseSink) {
         let started = ContinuousClock.now
@@ -33,12 +34,14 @@ struct APIResponder: HTTPResponder {
             }
             sink.send(response)
         }
+        var scope = "open"
         if !authenticator.isOpen, !(route.map(publicRoutes.contains) ?? false), request.method != "OPTIONS" {
             guard let key = authenticator.authenticate(request.headers) else {
                 var problem = Problem(.unauthorized, "a valid API key is required: Authorization: Bearer <key>")
                 problem.headers.add("WWW-Authenticate", #"Bearer realm="mqlgate""#)
                 return answer.send(problem.response)
             }
+            scope = "key#\(key)"
             // Limits are per key; an open (loopback-only) server has no keys to limit.
             if let limiter {
                 let (allowed, retryAfter) = limiter.acquire("key#\(key)")
@@ -48,6 +51,14 @@ struct APIResponder: HTTPResponder {
                     return answer.send(problem.response)
                 }
             }
+        }
+        if request.method == "POST", let idempotency, let key = request.headers["idempotency-key"] {
+            // The stored-response lookup reads the database: not on the event loop.
+            let router = self.router, scope = scope
+            APIEndpoints.work.async {
+                idempotency.handle(request, key: key, scope: scope, sink: answer) { sink in router.respond(to: request, sink: sink) }
+            }
+            return
         }
         router.respond(to: request, sink: answer)
     }

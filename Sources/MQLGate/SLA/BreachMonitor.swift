@@ -7,13 +7,13 @@ import Logging
 /// Dispatch timer. The first check runs at start, so breaches that fell
 /// due while the service was down are found at once.
 final class BreachMonitor: @unchecked Sendable {
-    private let store: LeadStore
+    private let store: SQLiteLeadStore
     private let logger: Logger
     private let interval: Duration
     private let queue = DispatchQueue(label: "mqlgate.breaches")
     private var timer: DispatchSourceTimer?
 
-    init(store: LeadStore, logger: Logger, interval: Duration) {
+    init(store: SQLiteLeadStore, logger: Logger, interval: Duration) {
         self.store = store
         self.logger = logger
         self.interval = interval
@@ -49,5 +49,8 @@ final class BreachMonitor: @unchecked Sendable {
         } catch {
             logger.error("breach check failed", metadata: ["error": "\(error)"])
         }
+        // Housekeeping rides on the same timer: stored Idempotency-Key responses expire.
+        let horizon = Timestamp(milliseconds: Timestamp(Date()).milliseconds - Int64(IdempotencyGuard.retention.components.seconds) * 1000)
+        try? store.purgeStoredResponses(before: horizon)
     }
 }

@@ -87,6 +87,20 @@ enum SchemaMigrations {
             reason TEXT NOT NULL
         );
         """),
+        (3, """
+        CREATE TABLE idempotency (
+            scope TEXT NOT NULL,
+            key TEXT NOT NULL,
+            fingerprint BLOB NOT NULL,
+            status INTEGER NOT NULL,
+            content_type TEXT,
+            location TEXT,
+            body BLOB NOT NULL,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (scope, key)
+        );
+        CREATE INDEX idempotency_created ON idempotency(created_at);
+        """),
     ]
 
     /// Brings the database to the latest version; returns the versions applied.
