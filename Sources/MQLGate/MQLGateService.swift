@@ -37,9 +37,10 @@ public final class MQLGateService: Sendable {
         router = Router()
         let routes = [
             "/v1/leads", "/v1/leads/{id}", "/v1/leads/{id}/events", "/v1/events", "/v1/handoffs", "/v1/handoffs/{id}",
-            "/v1/handoffs/{id}/feedback", "/v1/handoffs/{id}/redeliver", "/v1/deliveries", "/v1/funnel", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
+            "/v1/handoffs/{id}/feedback", "/v1/handoffs/{id}/redeliver", "/v1/deliveries", "/v1/funnel", "/v1/forms/{form}",
+            "/v1/webhooks/inbound", "/v1/webhooks/hubspot", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
         ]
-        metrics = ServiceMetrics(routes: routes)
+        metrics = ServiceMetrics(routes: routes + configuration.forms.map { "/v1/forms/\($0.id)" })
         var subscriptions: [String: [String]] = [:]
         for webhook in configuration.webhooks {
             for event in webhook.events { subscriptions[event, default: []].append(webhook.url) }
@@ -53,9 +54,9 @@ public final class MQLGateService: Sendable {
         let dispatcher = webhooks
         store.onOutboxMessages = { dispatcher.wake() }
         let endpoints = APIEndpoints(store: store, deliveries: store, metrics: metrics, logger: logger, model: models)
-        endpoints.register(on: router)
+        endpoints.register(on: router, configuration: configuration)
         let responder = APIResponder(
-            router: router, authenticator: authenticator, metrics: metrics, logger: logger, publicRoutes: APIEndpoints.publicRoutes,
+            router: router, authenticator: authenticator, metrics: metrics, logger: logger, isPublic: APIEndpoints.isPublic,
             limiter: configuration.rateLimitPerSecond > 0 ? RateLimiter(rate: configuration.rateLimitPerSecond, burst: configuration.rateLimitBurst) : nil,
             idempotency: IdempotencyGuard(store: store)
         )

@@ -15,7 +15,21 @@ struct APIEndpoints: Sendable {
 
     static let publicRoutes: Set<String> = ["/healthz", "/readyz"]
 
-    func register(on router: Router) {
+    /// Public form routes are public; so are signature-checked webhooks.
+    static func isPublic(_ route: String) -> Bool {
+        publicRoutes.contains(route) || route.hasPrefix("/v1/forms/") || route.hasPrefix("/v1/webhooks/")
+    }
+
+    func register(on router: Router, configuration: ServiceConfiguration) {
+        let forms = configuration.forms
+        let inbound = InboundWebhooksEndpoint(
+            store: deliveries, signedSecret: configuration.inboundSecret, hubspotSecret: configuration.hubspotClientSecret
+        )
+        route(router, "POST", "/v1/webhooks/inbound") { request in try inbound.signed(request) }
+        route(router, "POST", "/v1/webhooks/hubspot") { request in try inbound.hubspot(request) }
+        FormsEndpoint(store: store, forms: forms).register(on: router) { router, method, pattern, cors, body in
+            route(router, method, pattern, cors: cors, body)
+        }
         route(router, "POST", "/v1/leads") { request in try createLead(request) }
         route(router, "GET", "/v1/leads") { request in try listLeads(request) }
         route(router, "GET", "/v1/leads/{id}") { request in try getLead(request) }
@@ -41,9 +55,10 @@ struct APIEndpoints: Sendable {
     /// Handlers that read or wait for the store run on a Dispatch queue,
     /// never on an event loop; thrown problems and store errors become
     /// problem responses.
-    func route(_ router: Router, _ method: String, _ pattern: String, _ body: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
+    func route(_ router: Router, _ method: String, _ pattern: String, cors: CORSPolicy? = nil,
+               _ body: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) {
         let logger = self.logger
-        router.add(method, pattern) { request, sink in
+        router.add(method, pattern, cors: cors) { request, sink in
             Self.work.async {
                 do {
                     sink.send(try body(request))

@@ -9,7 +9,7 @@ struct APIResponder: HTTPResponder {
     let metrics: ServiceMetrics
     let logger: Logger
     /// Routes anyone may call: probes, public forms and webhooks that carry their own signatures.
-    let publicRoutes: Set<String>
+    let isPublic: @Sendable (String) -> Bool
     let limiter: RateLimiter?
     let idempotency: IdempotencyGuard?
 
@@ -35,7 +35,7 @@ struct APIResponder: HTTPResponder {
             sink.send(response)
         }
         var scope = "open"
-        if !authenticator.isOpen, !(route.map(publicRoutes.contains) ?? false), request.method != "OPTIONS" {
+        if !authenticator.isOpen, !(route.map(isPublic) ?? false), request.method != "OPTIONS" {
             guard let key = authenticator.authenticate(request.headers) else {
                 var problem = Problem(.unauthorized, "a valid API key is required: Authorization: Bearer <key>")
                 problem.headers.add("WWW-Authenticate", #"Bearer realm="mqlgate""#)

@@ -31,6 +31,14 @@ public struct ServiceConfiguration: Sendable {
         public var honeypot: String?
         /// Form field → lead field; unmapped fields keep their names.
         public var fields: [String: String]
+
+        public init(id: String, redirect: String? = nil, allowedOrigins: [String] = [], honeypot: String? = nil, fields: [String: String] = [:]) {
+            self.id = id
+            self.redirect = redirect
+            self.allowedOrigins = allowedOrigins
+            self.honeypot = honeypot
+            self.fields = fields
+        }
     }
 
     public var http = HTTPServerConfiguration()

@@ -101,6 +101,18 @@ enum SchemaMigrations {
         );
         CREATE INDEX idempotency_created ON idempotency(created_at);
         """),
+        (4, """
+        CREATE TABLE inbound_messages (
+            source TEXT NOT NULL,
+            id TEXT NOT NULL,
+            received_at INTEGER NOT NULL,
+            PRIMARY KEY (source, id)
+        );
+        CREATE TABLE hubspot_contacts (
+            object_id TEXT PRIMARY KEY,
+            email TEXT NOT NULL
+        );
+        """),
     ]
 
     /// Brings the database to the latest version; returns the versions applied.
