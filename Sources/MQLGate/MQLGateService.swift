@@ -24,6 +24,7 @@ public final class MQLGateService: Sendable {
     private let router: Router
     private let breaches: BreachMonitor
     private let webhooks: WebhookDispatcher
+    private let reloader: ModelReloader
     private let logger: Logger
 
     public init(configuration: ServiceConfiguration, model: ModelRegistry.Loaded, logger: Logger) throws {
@@ -38,7 +39,7 @@ public final class MQLGateService: Sendable {
         let routes = [
             "/v1/leads", "/v1/leads/{id}", "/v1/leads/{id}/events", "/v1/events", "/v1/handoffs", "/v1/handoffs/{id}",
             "/v1/handoffs/{id}/feedback", "/v1/handoffs/{id}/redeliver", "/v1/deliveries", "/v1/funnel", "/v1/forms/{form}",
-            "/v1/webhooks/inbound", "/v1/webhooks/hubspot", "/v1/score", "/v1/model", "/healthz", "/readyz", "/metrics",
+            "/v1/webhooks/inbound", "/v1/webhooks/hubspot", "/v1/score", "/v1/model", "/v1/model/reload", "/healthz", "/readyz", "/metrics",
         ]
         metrics = ServiceMetrics(routes: routes + configuration.forms.map { "/v1/forms/\($0.id)" })
         var subscriptions: [String: [String]] = [:]
@@ -53,7 +54,8 @@ public final class MQLGateService: Sendable {
         )
         let dispatcher = webhooks
         store.onOutboxMessages = { dispatcher.wake() }
-        let endpoints = APIEndpoints(store: store, deliveries: store, metrics: metrics, logger: logger, model: models)
+        reloader = ModelReloader(models: models, store: store, logger: logger)
+        let endpoints = APIEndpoints(store: store, deliveries: store, metrics: metrics, logger: logger, model: models, reloader: reloader)
         endpoints.register(on: router, configuration: configuration)
         let responder = APIResponder(
             router: router, authenticator: authenticator, metrics: metrics, logger: logger, isPublic: APIEndpoints.isPublic,
@@ -85,6 +87,10 @@ public final class MQLGateService: Sendable {
 
     /// The API's routes and methods (the OpenAPI document must list the same).
     public var routeTable: [(pattern: String, methods: [String])] { router.routeTable }
+
+    /// Reloads the model from its file (SIGHUP); see `ModelReloader`.
+    @discardableResult
+    public func reloadModel() throws -> (model: ScoringModel, changed: Bool) { try reloader.reload() }
 
     /// Graceful stop: no new connections, in-flight requests finish, queued writes commit.
     public func stop() async {

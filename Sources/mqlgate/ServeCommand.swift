@@ -70,6 +70,19 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandle.standardError.write(Data("mqlgate: \(error)\n".utf8))
             throw ExitCode(1)
         }
+        // SIGHUP: load the model file again and rescore stored leads online.
+        signal(SIGHUP, SIG_IGN)
+        let reload = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        reload.setEventHandler {
+            do {
+                let (model, changed) = try service.reloadModel()
+                logger.info(changed ? "model reloaded" : "model unchanged", metadata: ["model_version": "\(model.version)"])
+            } catch {
+                logger.error("model reload failed; the active model stays", metadata: ["error": "\(error)"])
+            }
+        }
+        reload.resume()
+        defer { reload.cancel() }
         let scheme = settings.http.tls == nil ? "http" : "https"
         print("mqlgate listening on \(scheme)://\(settings.http.host):\(service.port)")
         fflush(nil)

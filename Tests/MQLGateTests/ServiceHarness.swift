@@ -31,7 +31,11 @@ final class ServiceHarness: @unchecked Sendable {
         configuration.dataDirectory = directory.path
         configuration.breachCheckInterval = .milliseconds(100)
         configure(&configuration)
-        let loaded = ModelRegistry.Loaded(model: try ScoringModel.load(yaml: model, file: "scoring.yaml"), source: model, file: "scoring.yaml")
+        // The model lives in a file beside the data, so reloads read something real.
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let file = directory.appendingPathComponent("scoring.yaml").path
+        if !FileManager.default.fileExists(atPath: file) { try model.write(toFile: file, atomically: true, encoding: .utf8) }
+        let loaded = ModelRegistry.Loaded(model: try ScoringModel.load(yaml: model, file: file), source: model, file: file)
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let service = try MQLGateService(configuration: configuration, model: loaded, logger: logger)
@@ -43,6 +47,11 @@ final class ServiceHarness: @unchecked Sendable {
     func restart() async throws {
         await service.stop()
         service = try Self.start(directory: directory, model: modelSource, configure: configure)
+    }
+
+    /// Replaces the model file (then `POST /v1/model/reload` or SIGHUP picks it up).
+    func writeModel(_ yaml: String) throws {
+        try yaml.write(toFile: directory.appendingPathComponent("scoring.yaml").path, atomically: true, encoding: .utf8)
     }
 
     func stop() async {

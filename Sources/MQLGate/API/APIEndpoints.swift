@@ -12,6 +12,7 @@ struct APIEndpoints: Sendable {
     let metrics: ServiceMetrics
     let logger: Logger
     let model: ModelRegistry
+    let reloader: ModelReloader
 
     static let publicRoutes: Set<String> = ["/healthz", "/readyz"]
 
@@ -44,6 +45,7 @@ struct APIEndpoints: Sendable {
         route(router, "GET", "/v1/funnel") { request in try funnel(request) }
         route(router, "POST", "/v1/score") { request in try dryRun(request) }
         router.add("GET", "/v1/model", respond: { _ in modelDocument() })
+        route(router, "POST", "/v1/model/reload") { _ in try reloadModel() }
         let alive = HTTPResponse.json(.ok, .object(["status": .string("ok")]))
         router.add("GET", "/healthz", respond: { _ in alive })
         route(router, "GET", "/readyz") { _ in try readiness() }

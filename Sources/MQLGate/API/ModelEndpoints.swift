@@ -80,6 +80,25 @@ extension APIEndpoints {
         ]))
     }
 
+    /// `POST /v1/model/reload`: re-reads the model file; a changed model is
+    /// used at once and stored leads are rescored in the background (202).
+    func reloadModel() throws -> HTTPResponse {
+        do {
+            let (model, changed) = try reloader.reload()
+            return .json(changed ? .accepted : .ok, .object([
+                "version": .string(model.version), "fingerprint": .string(model.fingerprintHex), "changed": .bool(changed),
+                "rescoring": .bool(changed),
+            ]))
+        } catch let error as ModelLoadError {
+            throw Problem(.unprocessableContent, "the model file is invalid; the active model stays",
+                          errors: error.errors.map { ValidationIssue(pointer: "", detail: $0.description) })
+        } catch let problem as Problem {
+            throw problem
+        } catch {
+            throw Problem(.unprocessableContent, "cannot read the model file: \(error)")
+        }
+    }
+
     /// `GET /readyz`: ready when a durable write goes through.
     func readiness() throws -> HTTPResponse {
         do {

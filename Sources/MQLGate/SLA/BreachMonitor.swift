@@ -49,6 +49,13 @@ final class BreachMonitor: @unchecked Sendable {
         } catch {
             logger.error("breach check failed", metadata: ["error": "\(error)"])
         }
+        // Time moves leads too: decayed MQLs without feedback and rejections past their cooldown are recycled.
+        do {
+            let recycled = try store.applyTimeBasedTransitions(at: Timestamp(Date()))
+            if recycled > 0 { logger.info("leads recycled", metadata: ["count": "\(recycled)"]) }
+        } catch {
+            logger.error("lifecycle check failed", metadata: ["error": "\(error)"])
+        }
         // Housekeeping rides on the same timer: stored Idempotency-Key responses expire.
         let horizon = Timestamp(milliseconds: Timestamp(Date()).milliseconds - Int64(IdempotencyGuard.retention.components.seconds) * 1000)
         try? store.purgeStoredResponses(before: horizon)

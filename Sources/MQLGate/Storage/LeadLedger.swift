@@ -191,6 +191,31 @@ final class LeadLedger {
         return breached
     }
 
+    // MARK: Model changes and time
+
+    /// Switches to another model; cached states belong to the old one.
+    func replaceScorer(_ scorer: LeadScorer) {
+        self.scorer = scorer
+        forgetCache()
+    }
+
+    /// Re-applies the lifecycle rules to these leads at `now`: after a model
+    /// change (their states are rebuilt from their events, since `load`
+    /// refuses states of another model) or as time passes (decay makes MQLs
+    /// stale; rejected leads finish their cooldown). Leads that newly
+    /// qualify get handoffs, through the same path as ingestion.
+    func reevaluate(ids: [String], now: Timestamp) throws -> Int {
+        var changed = 0
+        for id in ids {
+            guard var working = try load(id: id) else { continue }
+            let before = working.lifecycle
+            _ = try settle(&working, now: now)
+            remember(working)
+            if working.lifecycle != before { changed += 1 }
+        }
+        return changed
+    }
+
     // MARK: Internals
 
     private func makeLead(_ lead: Lead, now: Timestamp) -> WorkingLead {

@@ -39,6 +39,9 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     public var scorer: LeadScorer { currentScorer.withLock { $0 } }
 
+    /// The scorer reads use; writes switch through the ledger.
+    func replaceScorer(_ scorer: LeadScorer) { currentScorer.withLock { $0 = scorer } }
+
     /// Called after a commit that wrote outbox messages (to wake delivery). Set before use.
     nonisolated(unsafe) var onOutboxMessages: (@Sendable () -> Void)?
 
@@ -102,7 +105,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     }
 
     /// Runs `work` on the writer with the ledger; counts what it produced once durable.
-    private func write<T>(_ work: @escaping (LeadLedger) throws -> T) throws -> T {
+    func write<T>(_ work: @escaping (LeadLedger) throws -> T) throws -> T {
         let ledger = self.ledger
         let (value, effects) = try writer.write { _ in
             _ = ledger.takeEffects()  // whatever a failed job left behind

@@ -1,0 +1,46 @@
+import Foundation
+import LeadScoring
+
+/// Work that runs over many leads: rescoring after a model change and the
+/// time-driven lifecycle (stale MQLs, rejections past their cooldown).
+/// Both go in batches of separate writer jobs, so ingestion carries on
+/// between them.
+extension SQLiteLeadStore {
+    static let batchSize = 200
+
+    /// Switches every write to `scorer` now, then rescores every stored lead
+    /// from its events. Returns (leads rescored, stage changes).
+    @discardableResult
+    public func rescoreAll(with scorer: LeadScorer, at now: @escaping @Sendable () -> Timestamp = { Timestamp(Date()) }) throws -> (leads: Int, changed: Int) {
+        let ledger = self.ledger
+        try writer.write { _ in ledger.replaceScorer(scorer) }
+        replaceScorer(scorer)
+        return try forEachBatch(where: "1 = 1", now: now)
+    }
+
+    /// Moves stale MQLs and cooled-down rejections to `recycled`.
+    @discardableResult
+    public func applyTimeBasedTransitions(at now: Timestamp) throws -> Int {
+        try forEachBatch(where: "stage IN ('mql', 'rejected')", now: { now }).changed
+    }
+
+    private func forEachBatch(where condition: String, now: @escaping @Sendable () -> Timestamp) throws -> (leads: Int, changed: Int) {
+        var after = ""
+        var leads = 0, changed = 0
+        let ledger = self.ledger
+        while true {
+            let ids: [String] = try readers.withConnection { db in
+                let query = try db.statement("SELECT id FROM leads WHERE \(condition) AND id > ? ORDER BY id LIMIT ?")
+                    .bind(.text(after), .int(Self.batchSize))
+                var ids: [String] = []
+                while try query.step() { ids.append(query.string(0) ?? "") }
+                return ids
+            }
+            guard let last = ids.last else { break }
+            after = last
+            leads += ids.count
+            changed += try write { _ in try ledger.reevaluate(ids: ids, now: now()) }
+        }
+        return (leads, changed)
+    }
+}
