@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# HTTP benchmark: wrk -t1 -c64 keep-alive against mqlgate, a Hummingbird 2
-# peer and nginx, one after the other on this machine, then the ratios, and
-# the memory cost of 10,000 idle keep-alive connections to mqlgate.
+# HTTP benchmark, one after the other on this machine (wrk -t1 -c64, keep-alive):
+#  1. GET /healthz on mqlgate, on a Hummingbird 2 peer and on nginx (return 204);
+#  2. the memory cost of 10,000 idle keep-alive connections to mqlgate;
+#  3. POST /v1/events, one small event per request: mqlgate durable and scored
+#     vs the Hummingbird peer decoding the JSON and answering 202;
+#  4. batched ingestion: 1,000 events per request, durable (events/s).
 #   bench/http.sh [seconds per run]     default 10
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,6 +23,14 @@ swift build -c release --product mqlgate >/dev/null
 
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 rate() { wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
+# req/s and p99 (ms) of one scripted run
+scripted() {
+  wrk -t1 -c"$2" -d"${duration}s" --latency -s "$3" "$1" | awk '
+    /Requests\/sec/ {rps=$2}
+    /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
+    /Non-2xx/ {errors=$NF}
+    END {printf "%s %s %s\n", rps, p99, (errors == "" ? 0 : errors)}'
+}
 
 .build/release/mqlgate serve --port 18180 --data-dir "$work/data" >/dev/null 2>&1 &
 mqlgate_pid=$!
@@ -27,6 +38,9 @@ wait_port 18180
 rate http://127.0.0.1:18180/healthz >/dev/null   # warm-up
 mqlgate=$(rate http://127.0.0.1:18180/healthz)
 idle=$(python3 bench/idle_connections.py "$mqlgate_pid" 18180 10000)
+scripted http://127.0.0.1:18180 64 bench/wrk/event.lua >/dev/null   # warm-up
+read -r events_rps events_p99 events_errors < <(scripted http://127.0.0.1:18180 64 bench/wrk/event.lua)
+batch_line=$(wrk -t1 -c4 -d"${duration}s" -s bench/wrk/batch.lua http://127.0.0.1:18180 | awk '/batched events/ {print $3}')
 kill -TERM "$mqlgate_pid"; wait "$mqlgate_pid" || true
 
 bench/hummingbird-peer/.build/release/HummingbirdPeer 18181 >/dev/null 2>&1 &
@@ -34,6 +48,7 @@ hb_pid=$!
 wait_port 18181
 rate http://127.0.0.1:18181/healthz >/dev/null
 hummingbird=$(rate http://127.0.0.1:18181/healthz)
+read -r hb_events_rps hb_events_p99 hb_errors < <(scripted http://127.0.0.1:18181 64 bench/wrk/event.lua)
 kill "$hb_pid"; wait "$hb_pid" 2>/dev/null || true
 
 mkdir -p "$work/tmp"
@@ -51,3 +66,9 @@ awk -v m="$mqlgate" -v h="$hummingbird" -v n="$nginx_rate" 'BEGIN {
   printf "  mqlgate / Hummingbird = %.2fx (target >= 2.0x)\n", m / h
   printf "  mqlgate / nginx       = %.2fx (target >= 0.6x)\n", m / n }'
 echo "  $idle"
+printf '\nPOST /v1/events, one event per request, wrk -t1 -c64 -d%ss\n' "$duration"
+printf '  %-40s %10s req/s  p99 %s ms  (non-2xx: %s)\n' "mqlgate (durable, scored, synced)" "$events_rps" "$events_p99" "$events_errors" \
+  "Hummingbird 2 (decode JSON, 202)" "$hb_events_rps" "$hb_events_p99" "$hb_errors"
+awk -v m="$events_rps" -v h="$hb_events_rps" 'BEGIN { printf "  mqlgate / Hummingbird = %.2fx (target >= 1.0x, p99 <= 10 ms)\n", m / h }'
+printf '\nPOST /v1/events, 1,000 events per request, wrk -t1 -c4 -d%ss\n' "$duration"
+printf '  mqlgate durable batched ingestion: %s events/s (target >= 200,000)\n' "$batch_line"
