@@ -85,9 +85,7 @@ struct APIErrorTests {
 
     @Test func invalidFeedbackIs422OrConflict() async throws {
         let harness = try ServiceHarness()
-        _ = try await harness.post("/v1/leads", SeedScenarioTests.vp)
-        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
-        let id = try #require(try await harness.get("/v1/handoffs").items.first?["id"] as? String)
+        let id = try await harness.qualifiedVP()
         #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"maybe"}"#).status == 422)
         #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"accepted","mood":"good"}"#).status == 422)
         #expect(try await harness.post("/v1/handoffs/\(id)/feedback", #"{"outcome":"rejected","reason":"no budget"}"#).status == 200)

@@ -89,9 +89,7 @@ struct SeedScenarioTests {
 
     @Test func feedbackMovesTheStage() async throws {
         let harness = try ServiceHarness()
-        _ = try await harness.post("/v1/leads", Self.vp)
-        _ = try await harness.post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
-        let handoffID = try #require(try await harness.get("/v1/handoffs").items.first?["id"] as? String)
+        let handoffID = try await harness.qualifiedVP()
         let accepted = try await harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"accepted","owner":"rep-7"}"#)
         #expect(accepted.status == 200)
         #expect(accepted.json["status"] as? String == "accepted")

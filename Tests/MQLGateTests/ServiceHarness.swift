@@ -82,6 +82,14 @@ final class ServiceHarness: @unchecked Sendable {
         return APIResponse(raw: response)
     }
 
+    /// The seed VP of Sales, engaged until she is an MQL; returns her handoff's id.
+    func qualifiedVP() async throws -> String {
+        _ = try await post("/v1/leads", SeedScenarioTests.vp)
+        _ = try await post("/v1/events", #"[{"email":"vera.sales@acme-software.com","type":"webinar_attended"},{"email":"vera.sales@acme-software.com","type":"demo_request"}]"#)
+        guard let id = try await get("/v1/handoffs").items.first?["id"] as? String else { throw POSIXError(.ENOENT) }
+        return id
+    }
+
     func get(_ path: String, headers: [String: String] = [:]) async throws -> APIResponse { try await request("GET", path, headers: headers) }
     func post(_ path: String, _ json: String, headers: [String: String] = [:]) async throws -> APIResponse {
         try await request("POST", path, json: json, headers: headers)

@@ -40,8 +40,7 @@ extension APIEndpoints {
         }
         var after: Int64?
         if let cursor = request.queryValue("cursor") {
-            guard let parts = Cursor.decode(cursor, parts: 1), let value = Int64(parts[0]) else { throw Problem.invalid("/cursor", "not a cursor this server issued") }
-            after = value
+            after = try Cursor.integers(cursor, count: 1)[0]
         }
         return Self.page(try deliveries.deliveries(status: status, limit: try Self.limit(request), after: after)) { $0.json() }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LeadScoring
 
 /// One page of a list: `{"items": [...], "next_cursor": "…" | null}`.
 public struct Page<Item: Sendable>: Sendable {
@@ -14,6 +15,21 @@ enum Cursor {
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
             .replacingOccurrences(of: "=", with: "")
     }
+
+    /// The parts of a cursor this server issued, or a validation error naming `/cursor`.
+    static func parts(_ cursor: String, count: Int) throws -> [String] {
+        guard let parts = decode(cursor, parts: count) else { throw invalid }
+        return parts
+    }
+
+    /// A cursor of whole numbers (sequence numbers, times).
+    static func integers(_ cursor: String, count: Int) throws -> [Int64] {
+        let values = try parts(cursor, count: count).compactMap { Int64($0) }
+        guard values.count == count else { throw invalid }
+        return values
+    }
+
+    private static let invalid = StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")]))
 
     static func decode(_ cursor: String, parts: Int) -> [String]? {
         var text = cursor.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")

@@ -66,19 +66,9 @@ public struct JSONLogHandler: LogHandler {
     }
 
     static func escape(_ text: String) -> String {
-        var out = ""
-        out.reserveCapacity(text.utf8.count)
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        var quoted: [UInt8] = []
+        JSONWriter.writeString(text, into: &quoted)
+        return String(decoding: quoted.dropFirst().dropLast(), as: UTF8.self)
     }
+
 }

@@ -134,8 +134,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         if let minScore = filter.minScore { conditions.append("score >= ?"); values.append(.real(minScore)) }
         if let since = filter.updatedSince { conditions.append("updated_at >= ?"); values.append(.integer(since.milliseconds)) }
         if let cursor = filter.cursor {
-            guard let parts = Cursor.decode(cursor, parts: 1) else { throw StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")])) }
-            conditions.append("id > ?"); values.append(.text(parts[0]))
+            conditions.append("id > ?"); values.append(.text(try Cursor.parts(cursor, count: 1)[0]))
         }
         let sql = "SELECT \(LeadRows.columns) FROM leads" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY id LIMIT ?"
@@ -153,9 +152,8 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         var sql = "SELECT seq, lead_id, received_at, body FROM events WHERE lead_id = ?"
         var values: [SQLiteValue] = [.text(leadID)]
         if let cursor {
-            guard let parts = Cursor.decode(cursor, parts: 2), let at = Int64(parts[0]), let seq = Int64(parts[1]) else {
-                throw StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")]))
-            }
+            let parts = try Cursor.integers(cursor, count: 2)
+            let at = parts[0], seq = parts[1]
             sql += " AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))"
             values += [.integer(at), .integer(at), .integer(seq)]
         }
@@ -189,8 +187,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         }
         if let since = filter.since { conditions.append("created_at >= ?"); values.append(.integer(since.milliseconds)) }
         if let cursor = filter.cursor {
-            guard let parts = Cursor.decode(cursor, parts: 1) else { throw StoreError.invalid(ValidationError([ValidationIssue(pointer: "/cursor", detail: "not a cursor this server issued")])) }
-            conditions.append("id > ?"); values.append(.text(parts[0]))
+            conditions.append("id > ?"); values.append(.text(try Cursor.parts(cursor, count: 1)[0]))
         }
         let sql = "SELECT body FROM handoffs" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
             + " ORDER BY id LIMIT ?"
