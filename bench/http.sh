@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# HTTP benchmark, one after the other on this machine (wrk -t1 -c64, keep-alive):
-#  1. GET /healthz on mqlgate, on a Hummingbird 2 peer and on nginx (return 204);
+# HTTP benchmark on this machine, wrk -t1 keep-alive against 127.0.0.1:
+#  1. GET /healthz on mqlgate, on a Hummingbird 2 peer and on nginx (return 204),
+#     -c64, in interleaved rounds (the machine's load drifts; medians are printed);
 #  2. the memory cost of 10,000 idle keep-alive connections to mqlgate;
-#  3. POST /v1/events, one small event per request: mqlgate durable and scored
-#     vs the Hummingbird peer decoding the JSON and answering 202;
-#  4. batched ingestion: 1,000 events per request, durable (events/s).
-#   bench/http.sh [seconds per run]     default 10
+#  3. POST /v1/events, one small event per request, -c64: mqlgate durable and
+#     scored vs the Hummingbird peer decoding the JSON and answering 202;
+#  4. batched ingestion: 1,000 events per request, -c4, durable (events/s).
+#   bench/http.sh [seconds per run] [rounds]     defaults 10 and 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-10}"
+rounds="${2:-3}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
@@ -23,7 +25,8 @@ swift build -c release --product mqlgate >/dev/null
 
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 rate() { wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
-# req/s and p99 (ms) of one scripted run
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+# "req/s p99-ms non-2xx" of one scripted run
 scripted() {
   wrk -t1 -c"$2" -d"${duration}s" --latency -s "$3" "$1" | awk '
     /Requests\/sec/ {rps=$2}
@@ -32,43 +35,41 @@ scripted() {
     END {printf "%s %s %s\n", rps, p99, (errors == "" ? 0 : errors)}'
 }
 
+# All three servers up at once; only the one under load uses the CPU.
 .build/release/mqlgate serve --port 18180 --data-dir "$work/data" >/dev/null 2>&1 &
 mqlgate_pid=$!
-wait_port 18180
-rate http://127.0.0.1:18180/healthz >/dev/null   # warm-up
-mqlgate=$(rate http://127.0.0.1:18180/healthz)
-idle=$(python3 bench/idle_connections.py "$mqlgate_pid" 18180 10000)
-scripted http://127.0.0.1:18180 64 bench/wrk/event.lua >/dev/null   # warm-up
-read -r events_rps events_p99 events_errors < <(scripted http://127.0.0.1:18180 64 bench/wrk/event.lua)
-batch_line=$(wrk -t1 -c4 -d"${duration}s" -s bench/wrk/batch.lua http://127.0.0.1:18180 | awk '/batched events/ {print $3}')
-kill -TERM "$mqlgate_pid"; wait "$mqlgate_pid" || true
-
 bench/hummingbird-peer/.build/release/HummingbirdPeer 18181 >/dev/null 2>&1 &
-hb_pid=$!
-wait_port 18181
-rate http://127.0.0.1:18181/healthz >/dev/null
-hummingbird=$(rate http://127.0.0.1:18181/healthz)
-read -r hb_events_rps hb_events_p99 hb_errors < <(scripted http://127.0.0.1:18181 64 bench/wrk/event.lua)
-kill "$hb_pid"; wait "$hb_pid" 2>/dev/null || true
-
 mkdir -p "$work/tmp"
 sed -e "s|__DIR__|$work|g" -e "s|__PORT__|18182|g" bench/nginx.conf > "$work/nginx.conf"
 nginx -c "$work/nginx.conf" -p "$work" 2>/dev/null &
-nginx_pid=$!
-wait_port 18182
-rate http://127.0.0.1:18182/ >/dev/null
-nginx_rate=$(rate http://127.0.0.1:18182/)
-kill "$nginx_pid"; wait "$nginx_pid" 2>/dev/null || true
+for port in 18180 18181 18182; do wait_port "$port"; done
+for url in http://127.0.0.1:18180/healthz http://127.0.0.1:18181/healthz http://127.0.0.1:18182/; do rate "$url" >/dev/null; done
 
-printf '\nGET /healthz, wrk -t1 -c64 -d%ss, keep-alive\n' "$duration"
+m=(); h=(); n=()
+for round in $(seq "$rounds"); do
+  m+=("$(rate http://127.0.0.1:18180/healthz)")
+  h+=("$(rate http://127.0.0.1:18181/healthz)")
+  n+=("$(rate http://127.0.0.1:18182/)")
+  echo "  round $round: mqlgate ${m[-1]}  hummingbird ${h[-1]}  nginx ${n[-1]}"
+done
+mqlgate=$(median "${m[@]}"); hummingbird=$(median "${h[@]}"); nginx_rate=$(median "${n[@]}")
+
+idle=$(python3 bench/idle_connections.py "$mqlgate_pid" 18180 10000)
+
+scripted http://127.0.0.1:18180 64 bench/wrk/event.lua >/dev/null   # warm-up
+read -r events_rps events_p99 events_errors < <(scripted http://127.0.0.1:18180 64 bench/wrk/event.lua)
+read -r hb_events_rps hb_events_p99 hb_errors < <(scripted http://127.0.0.1:18181 64 bench/wrk/event.lua)
+batch=$(wrk -t1 -c4 -d"${duration}s" -s bench/wrk/batch.lua http://127.0.0.1:18180 | awk '/batched events/ {print $3}')
+
+printf '\nGET /healthz, wrk -t1 -c64 -d%ss, keep-alive, median of %s rounds\n' "$duration" "$rounds"
 printf '  %-22s %12s req/s\n' mqlgate "$mqlgate" "Hummingbird 2" "$hummingbird" "nginx (return 204)" "$nginx_rate"
 awk -v m="$mqlgate" -v h="$hummingbird" -v n="$nginx_rate" 'BEGIN {
   printf "  mqlgate / Hummingbird = %.2fx (target >= 2.0x)\n", m / h
   printf "  mqlgate / nginx       = %.2fx (target >= 0.6x)\n", m / n }'
 echo "  $idle"
 printf '\nPOST /v1/events, one event per request, wrk -t1 -c64 -d%ss\n' "$duration"
-printf '  %-40s %10s req/s  p99 %s ms  (non-2xx: %s)\n' "mqlgate (durable, scored, synced)" "$events_rps" "$events_p99" "$events_errors" \
+printf '  %-36s %10s req/s  p99 %s ms  (non-2xx: %s)\n' "mqlgate (durable, scored, synced)" "$events_rps" "$events_p99" "$events_errors" \
   "Hummingbird 2 (decode JSON, 202)" "$hb_events_rps" "$hb_events_p99" "$hb_errors"
 awk -v m="$events_rps" -v h="$hb_events_rps" 'BEGIN { printf "  mqlgate / Hummingbird = %.2fx (target >= 1.0x, p99 <= 10 ms)\n", m / h }'
 printf '\nPOST /v1/events, 1,000 events per request, wrk -t1 -c4 -d%ss\n' "$duration"
-printf '  mqlgate durable batched ingestion: %s events/s (target >= 200,000)\n' "$batch_line"
+printf '  mqlgate durable batched ingestion: %s events/s (target >= 200,000)\n' "$batch"
