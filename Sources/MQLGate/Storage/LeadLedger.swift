@@ -48,9 +48,20 @@ final class LeadLedger {
         idByEmail.removeAll()
     }
 
-    func takeEffects() -> Effects {
-        defer { effects = Effects() }
-        return effects
+    /// Runs one writer job: its value and what it produced. A job that
+    /// fails is rolled back to its savepoint, so whatever it put in the cache
+    /// may describe writes that never happened: the cache is dropped.
+    func job<T>(_ work: () throws -> T) throws -> (T, Effects) {
+        effects = Effects()
+        do {
+            let value = try work()
+            defer { effects = Effects() }
+            return (value, effects)
+        } catch {
+            forgetCache()
+            effects = Effects()
+            throw error
+        }
     }
 
     // MARK: Leads

@@ -56,9 +56,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
         let ledger = self.ledger, metrics = self.metrics, notify = onOutboxMessages
         writer.submit({ _ in
-            _ = ledger.takeEffects()  // whatever a failed job left behind
-            let outcomes = try ledger.ingest(events, now: now)
-            return (outcomes, ledger.takeEffects())
+            try ledger.job { try ledger.ingest(events, now: now) }
         }) { result in
             if case .success(let (outcomes, effects)) = result {
                 Self.count(effects, metrics: metrics, notify: notify)
@@ -107,11 +105,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     /// Runs `work` on the writer with the ledger; counts what it produced once durable.
     func write<T>(_ work: @escaping (LeadLedger) throws -> T) throws -> T {
         let ledger = self.ledger
-        let (value, effects) = try writer.write { _ in
-            _ = ledger.takeEffects()  // whatever a failed job left behind
-            let value = try work(ledger)
-            return (value, ledger.takeEffects())
-        }
+        let (value, effects) = try writer.write { _ in try ledger.job { try work(ledger) } }
         Self.count(effects, metrics: metrics, notify: onOutboxMessages)
         return value
     }
