@@ -19,6 +19,8 @@ final class LeadLedger {
         var createdAt: Timestamp
         var updatedAt: Timestamp
         var isNew: Bool
+        /// The profile changed since it was last written (events never change it).
+        var profileChanged = false
     }
 
     struct Effects: Sendable {
@@ -72,6 +74,7 @@ final class LeadLedger {
         if let existing = try load(email: update.email) {
             working = existing
             working.lead = Self.merge(existing.lead, with: update)
+            working.profileChanged = working.lead != existing.lead
         } else {
             working = makeLead(update, now: now)
         }
@@ -265,6 +268,7 @@ final class LeadLedger {
         }
         try updateLeadRow(working, score: result.score, now: now)
         working.isNew = false
+        working.profileChanged = false
         return LeadRecord(
             id: working.id, lead: working.lead, lifecycle: working.lifecycle, result: result,
             createdAt: working.createdAt, updatedAt: working.updatedAt
@@ -302,14 +306,17 @@ final class LeadLedger {
     }
 
     private func updateLeadRow(_ working: WorkingLead, score: Points, now: Timestamp) throws {
+        var values: [SQLiteValue] = [
+            .text(working.lifecycle.stage.rawValue), .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value),
+            .blob(try StoredJSON.encodeState(working.state)), .text(scorer.model.fingerprintHex), .integer(now.milliseconds),
+        ]
+        let profile = working.profileChanged ? ", profile = ?" : ""
+        if working.profileChanged { values.append(.blob(JSONWriter.bytes(working.lead.jsonValue))) }
+        values.append(.text(working.id))
         try db.statement("""
-            UPDATE leads SET profile = ?, stage = ?, lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?
+            UPDATE leads SET stage = ?, lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?\(profile)
             WHERE id = ?
-            """).bind(
-                .blob(JSONWriter.bytes(working.lead.jsonValue)), .text(working.lifecycle.stage.rawValue),
-                .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value), .blob(try StoredJSON.encodeState(working.state)),
-                .text(scorer.model.fingerprintHex), .integer(now.milliseconds), .text(working.id)
-            ).run()
+            """).bind(values).run()
     }
 
     private func remember(_ working: WorkingLead) {
