@@ -6,8 +6,10 @@
 /// the lead and the *set* of events applied — not their order — so a full
 /// recompute gives the identical state and result.
 ///
-/// The state is `Codable` so the service can persist or cache it. It is
-/// stamped with the model's version and fingerprint: a state made under
+/// The state is `Codable`, and has a compact binary form for persisting it
+/// after every event: `serialized()` and `init(serialized:)` (see
+/// `StateEncoding.swift`), a fraction of the JSON's size and far faster to
+/// write and read. Either way it is stamped with the model's version and fingerprint: a state made under
 /// another model is refused (`ScoringError.modelMismatch`) and must be
 /// rebuilt from the stored events with `LeadScorer.recompute(lead:events:)`.
 /// Applying the same event twice counts it twice: de-duplication by
@@ -48,9 +50,9 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         typeLatest = Array(repeating: nil, count: model.trackedTypes.count)
     }
 
-    /// A state from already validated parts (the binary decoder); the readings are derived here.
+    /// A state from already validated parts (the binary decoder).
     init(modelVersion: String, modelFingerprint: UInt64, eventCount: Int, lastEventAt: Timestamp?, fitMatches: [Int],
-         fitSummary: FitSummary?, rules: [RuleAggregate], typeLatest: [Int64?]) {
+         fitSummary: FitSummary?, rules: [RuleAggregate], readings: [RuleReading], typeLatest: [Int64?]) {
         self.modelVersion = modelVersion
         self.modelFingerprint = modelFingerprint
         self.eventCount = eventCount
@@ -58,7 +60,7 @@ public struct LeadScoreState: Codable, Equatable, Sendable {
         self.fitMatches = fitMatches
         self.fitSummary = fitSummary
         self.rules = rules
-        readings = rules.map(\.reading)
+        self.readings = readings
         self.typeLatest = typeLatest
     }
 

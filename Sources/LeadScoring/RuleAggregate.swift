@@ -51,18 +51,6 @@ struct RuleAggregate: Codable, Equatable, Sendable {
         rebuildTotal()
     }
 
-    /// An aggregate from parts the binary decoder has checked (buckets inside the retained periods);
-    /// the running total is re-derived from the buckets, as when decoding JSON.
-    init(maxPeriod: Int64, latest: Int64, latestUnits: Int64, latestPeriod: Int64, buckets: [DecayBucket], days: [ActiveDay]) {
-        self.maxPeriod = maxPeriod
-        self.latest = latest
-        self.latestUnits = latestUnits
-        self.latestPeriod = latestPeriod
-        self.buckets = buckets
-        self.days = days
-        rebuildTotal()
-    }
-
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         if !isEmpty { try c.encode(maxPeriod, forKey: .maxPeriod) }
@@ -78,7 +66,7 @@ struct RuleAggregate: Codable, Equatable, Sendable {
     /// The base period of `total`: the oldest period kept.
     private var base: Int64 { maxPeriod &- DecayClock.retainedPeriods }
 
-    private mutating func rebuildTotal() {
+    mutating func rebuildTotal() {
         total = WideSum()
         for bucket in buckets { total.add(bucket.units, shift: Int(bucket.period - base)) }
     }

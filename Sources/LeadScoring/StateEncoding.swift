@@ -25,9 +25,9 @@
 ///   zigzag  latest period (`maxPeriod`)                        (flag 1)
 ///   zigzag  ref − latest, zigzag latest units, zigzag refP − latest's period   (flag 2)
 ///   varint  n ≥ 1, then n × (zigzag refP − period, zigzag units)            (flag 4)
-///   varint  n ≥ 1, then n × (varint zigzag(day − previous day) << 1 | qualifies,
-///           varint milliseconds of the first event into its day); the first
-///           day is relative to ref's UTC day                  (flag 8)
+///   varint  n ≥ 1, then n days, each: zigzag(day − ref's UTC day) for the first,
+///           varint (day − previous day − 1) for the others; then u32 milliseconds
+///           of the day's first event into the day, | 1 << 31 when the day qualifies  (flag 8)
 /// varint  n SLA-tracked types, ⌈n/8⌉ presence bytes (bit i%8 of byte i/8), zigzag ref − time per present one
 /// u64     checksum of every byte before it
 /// ```
@@ -171,13 +171,15 @@ extension LeadScoreState {
                 }
                 if !rule.days.isEmpty {
                     w.varint(UInt64(rule.days.count))
-                    var previousDay = refDay
                     rule.days.withUnsafeBufferPointer { days in
-                        for day in days {
-                            // |day − previous| < 2³⁸, so the zigzag value has room for the flag bit.
-                            w.varint(StateFormat.zigzag(Int64(day.day) &- previousDay) << 1 | (day.qualifies ? 1 : 0))
-                            w.varint(UInt64(bitPattern: day.first &- Int64(day.day) * Timestamp.millisecondsPerDay))
-                            previousDay = Int64(day.day)
+                        w.zigzag(Int64(days[0].day) - refDay)
+                        for i in days.indices {
+                            // Unsorted days (only from a hand-edited state) wrap around and are refused when decoded.
+                            if i > 0 { w.varint(UInt64(bitPattern: Int64(days[i].day) &- Int64(days[i - 1].day) &- 1)) }
+                            let into = days[i].first &- Int64(days[i].day) * Timestamp.millisecondsPerDay
+                            // A first event off its day (likewise) is written as an invalid time, refused when decoded.
+                            let field = (0..<Timestamp.millisecondsPerDay).contains(into) ? UInt32(into) : StateFormat.invalidTimeOfDay
+                            w.fixed32(field | (days[i].qualifies ? StateFormat.qualifiesBit : 0))
                         }
                     }
                 }
@@ -201,7 +203,13 @@ extension LeadScoreState {
         let versionLength = try r.count(minimumBytesEach: 1, "model version length")
         let versionBytes = UnsafeBufferPointer(start: r.base + r.offset, count: versionLength)
         r.offset += versionLength
-        guard let modelVersion = String(validating: versionBytes, as: UTF8.self) else {
+        // ASCII (every real version) needs no validation beyond the check.
+        let modelVersion: String
+        if versionBytes.allSatisfy({ $0 < 0x80 }) {
+            modelVersion = String(decoding: versionBytes, as: UTF8.self)
+        } else if let text = String(validating: versionBytes, as: UTF8.self) {
+            modelVersion = text
+        } else {
             throw StateDecodingError(.invalid, at: versionStart, "model version is not valid UTF-8")
         }
         let fingerprint = try r.fixed64()
@@ -233,10 +241,16 @@ extension LeadScoreState {
 
         let refDay = Timestamp.floorDiv(ref, Timestamp.millisecondsPerDay)
         let ruleCount = try r.count(minimumBytesEach: 1, "rule count")
+        // Decoded in place: an aggregate is never copied, and empty ones allocate nothing.
+        // (reserve and append: `Array(repeating:count:)` looks its storage type up at run time.)
         var rules: [RuleAggregate] = []
+        var readings: [RuleReading] = []
         rules.reserveCapacity(ruleCount)
-        for _ in 0..<ruleCount {
-            rules.append(try readRule(&r, ref: ref, refDay: refDay))
+        readings.reserveCapacity(ruleCount)
+        for i in 0..<ruleCount {
+            rules.append(RuleAggregate())
+            try rules[i].read(from: &r, ref: ref, refDay: refDay)
+            readings.append(rules[i].reading)
         }
 
         let slotStart = r.offset
@@ -261,18 +275,22 @@ extension LeadScoreState {
 
         return LeadScoreState(modelVersion: modelVersion, modelFingerprint: fingerprint, eventCount: Int(eventCount),
                               lastEventAt: lastEventAt, fitMatches: fitMatches, fitSummary: fitSummary, rules: rules,
-                              typeLatest: typeLatest)
+                              readings: readings, typeLatest: typeLatest)
     }
 
-    private static func readRule(_ r: inout StateReader, ref: Int64, refDay: Int64) throws(StateDecodingError) -> RuleAggregate {
+}
+
+extension RuleAggregate {
+    /// Reads one aggregate of the binary format into this empty one.
+    fileprivate mutating func read(from r: inout StateReader, ref: Int64, refDay: Int64) throws(StateDecodingError) {
         let flagsStart = r.offset
         let flags = try r.byte()
         guard flags & ~15 == 0, flags == 0 || flags & 1 != 0 else {
             throw StateDecodingError(.invalid, at: flagsStart, "unknown rule flags \(flags)")
         }
-        guard flags != 0 else { return RuleAggregate() }
+        guard flags != 0 else { return }
         let maxPeriod = try r.bounded("latest period")
-        var latest = RuleAggregate.none, latestUnits: Int64 = 0, latestPeriod: Int64 = 0
+        self.maxPeriod = maxPeriod
         if flags & 2 != 0 {
             let start = r.offset
             latest = ref &- (try r.zigzag())
@@ -282,7 +300,6 @@ extension LeadScoreState {
                 throw StateDecodingError(.invalid, at: start, "latest occurrence out of range")
             }
         }
-        var buckets: [DecayBucket] = []
         if flags & 4 != 0 {
             let countStart = r.offset
             let count = try r.count(minimumBytesEach: 2, "bucket count")
@@ -290,58 +307,40 @@ extension LeadScoreState {
                 throw StateDecodingError(.invalid, at: countStart, "\(count) buckets: a rule keeps 1 to \(DecayClock.retainedPeriods + 1)")
             }
             let oldest = maxPeriod - DecayClock.retainedPeriods
-            var failure: StateDecodingError?
-            buckets = [DecayBucket](unsafeUninitializedCapacity: count) { buffer, initialized in
-                var previous = oldest - 1
-                do throws(StateDecodingError) {
-                    for i in 0..<count {
-                        let start = r.offset
-                        let period = maxPeriod &- (try r.zigzag())
-                        let units = try r.zigzag()
-                        guard period > previous, period <= maxPeriod, units != 0 else {
-                            throw StateDecodingError(.invalid, at: start, "buckets must be ascending, non-zero and within the retained periods")
-                        }
-                        buffer[i] = DecayBucket(period: period, units: units)
-                        initialized = i + 1
-                        previous = period
-                    }
-                } catch {
-                    failure = error
+            buckets.reserveCapacity(count)
+            var previous = oldest - 1
+            for _ in 0..<count {
+                let start = r.offset
+                let period = maxPeriod &- (try r.zigzag())
+                let units = try r.zigzag()
+                guard period > previous, period <= maxPeriod, units != 0 else {
+                    throw StateDecodingError(.invalid, at: start, "buckets must be ascending, non-zero and within the retained periods")
                 }
+                buckets.append(DecayBucket(period: period, units: units))
+                previous = period
             }
-            if let failure { throw failure }
         }
-        var days: [ActiveDay] = []
         if flags & 8 != 0 {
             let countStart = r.offset
-            let count = try r.count(minimumBytesEach: 2, "day count")
+            let count = try r.count(minimumBytesEach: 5, "day count")
             guard count >= 1 else { throw StateDecodingError(.invalid, at: countStart, "an empty day list is written as absent") }
-            var failure: StateDecodingError?
-            days = [ActiveDay](unsafeUninitializedCapacity: count) { buffer, initialized in
-                var previousDay = refDay
-                do throws(StateDecodingError) {
-                    for i in 0..<count {
-                        let start = r.offset
-                        let packed = try r.varint()
-                        let day = previousDay &+ StateFormat.unzigzag(packed >> 1)
-                        let offset = try r.varint()
-                        guard day >= Int64(Int32.min), day <= Int64(Int32.max), i == 0 || day > previousDay,
-                              offset < UInt64(Timestamp.millisecondsPerDay) else {
-                            throw StateDecodingError(.invalid, at: start, "days must be ascending with their first event on the day")
-                        }
-                        let first = day * Timestamp.millisecondsPerDay + Int64(offset)
-                        buffer[i] = ActiveDay(day: Int32(day), first: first, qualifies: packed & 1 != 0)
-                        initialized = i + 1
-                        previousDay = day
-                    }
-                } catch {
-                    failure = error
+            days.reserveCapacity(count)
+            var day = refDay
+            for i in 0..<count {
+                let start = r.offset
+                let previous = day
+                day = i == 0 ? refDay &+ (try r.zigzag()) : previous &+ 1 &+ Int64(bitPattern: try r.varint())
+                let field = try r.fixed32()
+                let into = field & ~StateFormat.qualifiesBit
+                guard day >= Int64(Int32.min), day <= Int64(Int32.max), i == 0 || day > previous,
+                      into < UInt32(Timestamp.millisecondsPerDay) else {
+                    throw StateDecodingError(.invalid, at: start, "days must be ascending with their first event on the day")
                 }
+                days.append(ActiveDay(day: Int32(day), first: day * Timestamp.millisecondsPerDay + Int64(into),
+                                      qualifies: field & StateFormat.qualifiesBit != 0))
             }
-            if let failure { throw failure }
         }
-        return RuleAggregate(maxPeriod: maxPeriod, latest: latest, latestUnits: latestUnits, latestPeriod: latestPeriod,
-                             buckets: buckets, days: days)
+        rebuildTotal()
     }
 }
 
@@ -379,6 +378,11 @@ public struct StateDecodingError: Error, Hashable, Sendable, CustomStringConvert
 enum StateFormat {
     /// Format version byte and u32 length.
     static let headerSize = 5
+    /// Flags a qualifying day in its u32 time-of-day field.
+    static let qualifiesBit: UInt32 = 1 << 31
+    /// A time of day no day has (≥ 86,400,000 ms).
+    static let invalidTimeOfDay: UInt32 = 0x7FFF_FFFF
+
     /// Bound on every decoded time, period and count, far beyond any real one, so arithmetic on them cannot overflow.
     static let maxMagnitude: UInt64 = 1 << 62
 
@@ -454,6 +458,12 @@ struct StateWriter {
     mutating func zigzag(_ value: Int64) { varint(StateFormat.zigzag(value)) }
 
     @inline(__always)
+    mutating func fixed32(_ value: UInt32) {
+        UnsafeMutableRawPointer(position).storeBytes(of: value.littleEndian, as: UInt32.self)
+        position += 4
+    }
+
+    @inline(__always)
     mutating func fixed64(_ value: UInt64) {
         UnsafeMutableRawPointer(position).storeBytes(of: value.littleEndian, as: UInt64.self)
         position += 8
@@ -496,20 +506,25 @@ struct StateReader {
 
     private mutating func varintSlow() throws(StateDecodingError) -> UInt64 {
         let start = offset
+        // At most 10 bytes: the 10th may only hold bit 63.
+        let limit = min(end, start + 10)
         var result: UInt64 = 0
         var shift: UInt64 = 0
-        while true {
-            guard offset < end else { throw endsEarly() }
-            let b = base[offset]
-            offset += 1
-            if shift == 63, b > 1 { throw StateDecodingError(.invalid, at: start, "integer wider than 64 bits") }
-            result |= UInt64(b & 0x7F) << shift
+        var i = start
+        while i < limit {
+            let b = base[i]
+            i += 1
+            result |= UInt64(b & 0x7F) &<< shift
             if b < 0x80 {
-                if b == 0 { throw StateDecodingError(.invalid, at: start, "integer not in its shortest form") }
+                guard b != 0 else { throw StateDecodingError(.invalid, at: start, "integer not in its shortest form") }
+                guard i - start < 10 || b == 1 else { throw StateDecodingError(.invalid, at: start, "integer wider than 64 bits") }
+                offset = i
                 return result
             }
-            shift += 7
+            shift &+= 7
         }
+        if i == end { throw endsEarly() }
+        throw StateDecodingError(.invalid, at: start, "integer wider than 64 bits")
     }
 
     @inline(__always)
@@ -521,6 +536,14 @@ struct StateReader {
         let start = offset
         let value = try zigzag()
         guard value.magnitude <= StateFormat.maxMagnitude else { throw StateDecodingError(.invalid, at: start, "\(what) out of range") }
+        return value
+    }
+
+    @inline(__always)
+    mutating func fixed32() throws(StateDecodingError) -> UInt32 {
+        guard end - offset >= 4 else { throw endsEarly() }
+        let value = UInt32(littleEndian: UnsafeRawPointer(base + offset).loadUnaligned(as: UInt32.self))
+        offset += 4
         return value
     }
 

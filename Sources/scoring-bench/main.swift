@@ -1,6 +1,7 @@
 // scoring-bench: single-core throughput of the scoring library with the default model,
 // and the cost of one event as a lead's history grows. Build and run in release:
 //   swift run -c release scoring-bench [path/to/scoring.yaml] [--quick]
+// (--codecs: only the score state encoding and JSON parsing figures)
 import Foundation
 import LeadScoring
 
@@ -88,6 +89,88 @@ if arguments.contains("--profile-apply") {
         for i in 0..<2_000_000 { total &+= Int(try scorer.result(of: state, at: origin.adding(milliseconds: Int64(i))).score.cents) }
     }
     print(total)
+    exit(0)
+}
+
+// MARK: Codecs (score state persistence, JSON parsing)
+
+/// Best-of-runs nanoseconds per call, `body` running the call `count` times.
+func nanosecondsPerCall(_ count: Int, runs: Int, _ body: (Int) throws -> Void) rethrows -> Double {
+    var best = Double.infinity
+    for _ in 0..<runs { best = min(best, try time { try body(count) }) }
+    return best / Double(count) * 1e9
+}
+
+func runCodecBenchmarks() throws {
+    let runs = quick ? 1 : 3
+    var sink = 0
+
+    // A typical stored state: the default model, one lead with 50 events over 60 days.
+    var stateRng = SplitMix(state: 9)
+    let typicalEvents = (0..<50).map { i in
+        randomEvent(at: origin.adding(milliseconds: Int64(i) * 60 * 86_400_000 / 50 + Int64(stateRng.next() % 3_600_000)), &stateRng)
+    }
+    let typical = scorer.recompute(lead: lead, events: typicalEvents)
+    let binary = typical.serialized()
+    let json = try JSONEncoder().encode(typical)
+    guard try LeadScoreState(serialized: binary) == typical, try JSONDecoder().decode(LeadScoreState.self, from: json) == typical else {
+        fatalError("score state round trip failed")
+    }
+    let n = quick ? 200_000 : 2_000_000
+    let encodeNs = nanosecondsPerCall(n, runs: runs) { count in for _ in 0..<count { sink &+= typical.serialized().count } }
+    let decodeNs = try nanosecondsPerCall(n, runs: runs) { count in
+        for _ in 0..<count { sink &+= try LeadScoreState(serialized: binary).eventCount }
+    }
+    let jsonEncoder = JSONEncoder(), jsonDecoder = JSONDecoder()
+    let jsonEncodeNs = try nanosecondsPerCall(n / 50, runs: runs) { count in for _ in 0..<count { sink &+= try jsonEncoder.encode(typical).count } }
+    let jsonDecodeNs = try nanosecondsPerCall(n / 50, runs: runs) { count in
+        for _ in 0..<count { sink &+= try jsonDecoder.decode(LeadScoreState.self, from: json).eventCount }
+    }
+    print("score state of a lead with 50 events over 60 days (default model):")
+    print(String(format: "  binary            %4d bytes: encode %7.1f ns, decode %7.1f ns", binary.count, encodeNs, decodeNs))
+    print(String(format: "  JSONEncoder/-Decoder %4d bytes: encode %7.1f ns, decode %7.1f ns", json.count, jsonEncodeNs, jsonDecodeNs))
+
+    // An event document as the ingestion endpoint receives it, and a lead document with escapes.
+    let document = Data(#"{"email":"lead1@acme.com","type":"page_view","event_id":"x-1","properties":{"path":"/pricing"}}"#.utf8)
+    let leadDocument = Data(#"""
+    {"email": "dana@acme-software.com", "first_name": "Dana", "last_name": "Smith", "job_title": "VP of Sales",
+     "company": "Acme Software", "company_size": 250, "industry": "software", "country": "US",
+     "tech_stack": ["salesforce", "slack", "marketo"], "utm": {"source": "google", "campaign": "q1-brand"},
+     "attributes": {"timeline": "this_quarter", "budget": 50000.5, "note": "Asked about SSO \u2014 \"urgent\""}}
+    """#.utf8)
+    var parseNs: [Double] = []
+    for (data, share) in [(document, 2), (leadDocument, 4)] {
+        parseNs.append(try nanosecondsPerCall(n / share, runs: runs) { count in
+            for _ in 0..<count { if case .object(let members) = try JSONValue.parse(data) { sink &+= members.count } }
+        })
+        parseNs.append(try nanosecondsPerCall(n / share / 10, runs: runs) { count in
+            for _ in 0..<count { if case .object(let members) = try jsonDecoder.decode(JSONValue.self, from: data) { sink &+= members.count } }
+        })
+    }
+    print("JSON documents parsed into JSONValue (JSONValue.parse; the same documents through JSONDecoder):")
+    for (index, (label, data)) in [("event", document), ("lead", leadDocument)].enumerated() {
+        let own = parseNs[2 * index], decoder = parseNs[2 * index + 1]
+        print(String(format: "  %-5@ %3d bytes: parse %7.1f ns (%5.2f M/s); JSONDecoder %7.1f ns (%5.2f M/s)",
+                     label, data.count, own, 1e3 / own, decoder, 1e3 / decoder))
+    }
+    print("codec checksum \(sink)")
+}
+
+if arguments.contains("--profile-decode") {
+    // A tight loop for a profiler: decode one typical score state over and over.
+    var stateRng = SplitMix(state: 9)
+    let typical = scorer.recompute(lead: lead, events: (0..<50).map { i in
+        randomEvent(at: origin.adding(milliseconds: Int64(i) * 60 * 86_400_000 / 50 + Int64(stateRng.next() % 3_600_000)), &stateRng)
+    })
+    let binary = typical.serialized()
+    var total = 0
+    for _ in 0..<3_000_000 { total &+= try LeadScoreState(serialized: binary).eventCount }
+    print(total)
+    exit(0)
+}
+
+if arguments.contains("--codecs") {
+    try runCodecBenchmarks()
     exit(0)
 }
 
@@ -194,6 +277,10 @@ for _ in 0..<(quick ? 1 : 3) {
 }
 print(String(format: "full recompute of a 100,000-event history (one lead, apply only): %.1f ms, %.0f events/s", recomputeBest * 1000, 100_000 / recomputeBest))
 print("checksum \(checksum)")
+
+// MARK: 4. Codecs
+
+try runCodecBenchmarks()
 
 let target = 1_000_000.0
 for leadCount in [1_000, 10_000] {
