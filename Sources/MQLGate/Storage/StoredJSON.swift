@@ -12,11 +12,16 @@ enum StoredJSON {
     }
 
     /// The scoring state: derived from the lead's events, kept so a restart
-    /// or a read does not have to replay them.
-    static func encodeState(_ state: LeadScoreState) throws -> [UInt8] { try encode(state) }
+    /// or a read does not have to replay them. Written in the library's
+    /// compact binary form (it is rewritten on every event).
+    static func encodeState(_ state: LeadScoreState) throws -> [UInt8] { state.serialized() }
 
+    /// Nil when absent or unreadable: the caller rebuilds the state from the events.
     static func decodeState(_ bytes: [UInt8]) -> LeadScoreState? {
-        bytes.isEmpty ? nil : try? decode(LeadScoreState.self, bytes)
+        guard let first = bytes.first else { return nil }
+        // JSON states ("{…") predate the binary form.
+        if first == UInt8(ascii: "{") { return try? decode(LeadScoreState.self, bytes) }
+        return try? LeadScoreState(serialized: bytes)
     }
 
     /// Written by hand: it is stored on every write and the generic encoder is slow.
