@@ -19,9 +19,11 @@ for tool in wrk nginx python3; do
 done
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
-echo "building mqlgate and the Hummingbird peer (release)..."
-swift build -c release --product mqlgate >/dev/null
-(cd bench/hummingbird-peer && swift build -c release >/dev/null)
+if [ -z "${BENCH_SKIP_BUILD:-}" ]; then   # set it to reuse release binaries already built
+  echo "building mqlgate and the Hummingbird peer (release)..."
+  swift build -c release --product mqlgate >/dev/null
+  (cd bench/hummingbird-peer && swift build -c release >/dev/null)
+fi
 
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 rate() { wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
