@@ -5,6 +5,11 @@ import LeadScoring
 public struct Page<Item: Sendable>: Sendable {
     public var items: [Item]
     public var nextCursor: String?
+
+    /// The same page with its items transformed.
+    func map<T>(_ transform: (Item) throws -> T) rethrows -> Page<T> {
+        Page<T>(items: try items.map(transform), nextCursor: nextCursor)
+    }
 }
 
 /// Opaque pagination cursors: the sort key of the last item, base64url-encoded

@@ -122,23 +122,13 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     }
 
     public func leads(_ filter: LeadQuery) throws -> Page<LeadRecord> {
-        var conditions: [String] = []
-        var values: [SQLiteValue] = []
-        if let stage = filter.stage { conditions.append("stage = ?"); values.append(.text(stage.rawValue)) }
-        if let minScore = filter.minScore { conditions.append("score >= ?"); values.append(.real(minScore)) }
-        if let since = filter.updatedSince { conditions.append("updated_at >= ?"); values.append(.integer(since.milliseconds)) }
-        if let cursor = filter.cursor {
-            conditions.append("id > ?"); values.append(.text(try Cursor.parts(cursor, count: 1)[0]))
-        }
-        let sql = "SELECT \(LeadRows.columns) FROM leads" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-            + " ORDER BY id LIMIT ?"
-        values.append(.int(filter.limit + 1))
-        let now = Timestamp(Date())
-        return try readers.withConnection { db in
-            let query = try db.statement(sql).bind(values)
-            var items: [LeadRecord] = []
-            while try query.step() { items.append(try LeadRows.record(query, scorer: scorer, now: now, db: db)) }
-            return Self.page(items, limit: filter.limit) { [$0.id] }
+        var conditions: [(String, SQLiteValue?)] = []
+        if let stage = filter.stage { conditions.append(("stage = ?", .text(stage.rawValue))) }
+        if let minScore = filter.minScore { conditions.append(("score >= ?", .real(minScore))) }
+        if let since = filter.updatedSince { conditions.append(("updated_at >= ?", .integer(since.milliseconds))) }
+        let now = Timestamp(Date()), scorer = self.scorer
+        return try pageByID(table: "leads", columns: LeadRows.columns, conditions, cursor: filter.cursor, limit: filter.limit) { row, db in
+            try LeadRows.record(row, scorer: scorer, now: now, db: db)
         }
     }
 
@@ -171,26 +161,36 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     }
 
     public func handoffs(_ filter: HandoffQuery) throws -> Page<HandoffRecord> {
-        var conditions: [String] = []
-        var values: [SQLiteValue] = []
+        var conditions: [(String, SQLiteValue?)] = []
         switch filter.status {
         case .none: break
-        case .breached?: conditions.append("breached_at IS NOT NULL")
-        case .open?: conditions.append("outcome = 'open' AND breached_at IS NULL")
-        case let status?: conditions.append("outcome = ?"); values.append(.text(status.rawValue))
+        case .breached?: conditions.append(("breached_at IS NOT NULL", nil))
+        case .open?: conditions.append(("outcome = 'open' AND breached_at IS NULL", nil))
+        case let status?: conditions.append(("outcome = ?", .text(status.rawValue)))
         }
-        if let since = filter.since { conditions.append("created_at >= ?"); values.append(.integer(since.milliseconds)) }
-        if let cursor = filter.cursor {
-            conditions.append("id > ?"); values.append(.text(try Cursor.parts(cursor, count: 1)[0]))
+        if let since = filter.since { conditions.append(("created_at >= ?", .integer(since.milliseconds))) }
+        return try pageByID(table: "handoffs", columns: "id, body", conditions, cursor: filter.cursor, limit: filter.limit) { row, _ in
+            try StoredJSON.decode(HandoffRecord.self, row.blob(1))
         }
-        let sql = "SELECT body FROM handoffs" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
-            + " ORDER BY id LIMIT ?"
-        values.append(.int(filter.limit + 1))
+    }
+
+    /// One page of `table` in id order after the cursor's id, filtered by
+    /// `conditions` (SQL with at most one parameter each); `id` must be the first column.
+    private func pageByID<T>(table: String, columns: String, _ conditions: [(String, SQLiteValue?)], cursor: String?, limit: Int,
+                             row: (SQLiteStatement, SQLiteConnection) throws -> T) throws -> Page<T> {
+        var clauses = conditions.map(\.0)
+        var values = conditions.compactMap(\.1)
+        if let cursor {
+            clauses.append("id > ?")
+            values.append(.text(try Cursor.parts(cursor, count: 1)[0]))
+        }
+        values.append(.int(limit + 1))
+        let sql = "SELECT \(columns) FROM \(table)" + (clauses.isEmpty ? "" : " WHERE " + clauses.joined(separator: " AND ")) + " ORDER BY id LIMIT ?"
         return try readers.withConnection { db in
             let query = try db.statement(sql).bind(values)
-            var items: [HandoffRecord] = []
-            while try query.step() { items.append(try StoredJSON.decode(HandoffRecord.self, query.blob(0))) }
-            return Self.page(items, limit: filter.limit) { [$0.id] }
+            var items: [(id: String, item: T)] = []
+            while try query.step() { items.append((query.string(0) ?? "", try row(query, db))) }
+            return Self.page(items, limit: limit) { [$0.id] }.map(\.item)
         }
     }
 
