@@ -48,8 +48,6 @@ enum StoredJSON {
 
 /// Reading and writing handoff rows: the indexed columns plus the whole record as JSON.
 enum HandoffRows {
-    static let columns = "body"
-
     static func insert(_ db: SQLiteConnection, _ handoff: HandoffRecord) throws {
         try db.statement("""
             INSERT INTO handoffs (id, lead_id, episode, outcome, due_at, breached_at, first_feedback_at, created_at, body)
