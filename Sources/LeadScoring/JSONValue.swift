@@ -12,18 +12,38 @@ public enum JSONValue: Hashable, Sendable {
     case array([JSONValue])
     case object([String: JSONValue])
 
-    /// Parses a JSON document; a syntax error becomes a validation error at the document root.
+    /// Parses a JSON document (strict RFC 8259, UTF-8; see `JSONParser` for the exact rules: the
+    /// last of repeated member names wins, nesting is limited to 512 levels, lone surrogates,
+    /// invalid UTF-8 and trailing commas are errors). A syntax error becomes a validation error at
+    /// the document root whose detail says what is wrong and at which byte offset.
     public static func parse(_ data: Data) throws(ValidationError) -> JSONValue {
-        do {
-            return try JSONDecoder().decode(JSONValue.self, from: data)
-        } catch {
-            throw ValidationError([ValidationIssue(pointer: "", detail: "invalid JSON: \(JSONValue.describe(error))")])
+        let parsed: Result<JSONValue, JSONParser.SyntaxError> = data.withUnsafeBytes { bytes in
+            do throws(JSONParser.SyntaxError) {
+                return .success(try JSONParser.parse(bytes))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch parsed {
+        case .success(let value): return value
+        case .failure(let error): throw ValidationError([ValidationIssue(pointer: "", detail: error.detail)])
         }
     }
 
     /// Parses a JSON document from text.
     public static func parse(_ text: String) throws(ValidationError) -> JSONValue {
-        try parse(Data(text.utf8))
+        let parsed: Result<JSONValue, JSONParser.SyntaxError>? = text.utf8.withContiguousStorageIfAvailable { bytes in
+            do throws(JSONParser.SyntaxError) {
+                return .success(try JSONParser.parse(UnsafeRawBufferPointer(bytes)))
+            } catch {
+                return .failure(error)
+            }
+        }
+        switch parsed {
+        case .success(let value): return value
+        case .failure(let error): throw ValidationError([ValidationIssue(pointer: "", detail: error.detail)])
+        case nil: return try parse(Data(text.utf8))
+        }
     }
 
     /// The scalar as comparable text: strings as they are, numbers in their
@@ -53,15 +73,6 @@ public enum JSONValue: Hashable, Sendable {
     static func canonical(_ n: Double) -> String {
         if n.rounded() == n, abs(n) < 1e15 { return String(Int64(n)) }
         return String(n)
-    }
-
-    static func describe(_ error: any Error) -> String {
-        switch error {
-        case DecodingError.dataCorrupted(let context):
-            return context.underlyingError.map { String(describing: $0) } ?? context.debugDescription
-        default:
-            return String(describing: error)
-        }
     }
 }
 

@@ -169,6 +169,16 @@ if arguments.contains("--profile-decode") {
     exit(0)
 }
 
+if arguments.contains("--profile-parse") {
+    // A tight loop for a profiler: parse one small event document over and over.
+    let document = Data(#"{"email":"lead1@acme.com","type":"page_view","event_id":"x-1","properties":{"path":"/pricing"}}"#.utf8)
+    var total = 0
+    let count = arguments.first { $0.hasPrefix("--count=") }.flatMap { Int($0.dropFirst(8)) } ?? 5_000_000
+    for _ in 0..<count { if case .object(let members) = try JSONValue.parse(document) { total &+= members.count } }
+    print(total)
+    exit(0)
+}
+
 if arguments.contains("--codecs") {
     try runCodecBenchmarks()
     exit(0)
