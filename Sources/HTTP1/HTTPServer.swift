@@ -45,7 +45,9 @@ public final class HTTPServer: Sendable {
         var listeners: [Int32] = []
         do {
             for _ in 0..<count {
-                let fd = try Self.listen(host: configuration.host, port: port)
+                // Asked for any free port: the first listener picks it alone, so the
+                // kernel cannot hand it a port another SO_REUSEPORT group already uses.
+                let fd = try Self.listen(host: configuration.host, port: port, joinGroupBeforeBind: port != 0)
                 listeners.append(fd)
                 if port == 0 { port = Self.localPort(fd) }
             }
@@ -80,7 +82,7 @@ public final class HTTPServer: Sendable {
     /// Open connections right now, across all loops.
     public var connectionCount: Int { state.openConnections }
 
-    private static func listen(host: String, port: Int) throws -> Int32 {
+    private static func listen(host: String, port: Int, joinGroupBeforeBind: Bool) throws -> Int32 {
         var hints = addrinfo()
         hints.ai_family = AF_UNSPEC
         hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
@@ -94,12 +96,14 @@ public final class HTTPServer: Sendable {
         guard fd >= 0 else { throw HTTPServerError.system("socket", errno) }
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
+        if joinGroupBeforeBind { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let code = errno
             Glibc.close(fd)
             throw HTTPServerError.system("bind \(host):\(port)", code)
         }
+        // Set before listen(), the other loops' listeners can still join this port.
+        if !joinGroupBeforeBind { setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size)) }
         guard Glibc.listen(fd, 4096) == 0 else {
             let code = errno
             Glibc.close(fd)
