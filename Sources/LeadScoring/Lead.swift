@@ -85,7 +85,8 @@ public struct Lead: Hashable, Sendable {
         case ignore
     }
 
-    static let memberNames: Set<String> = [
+    /// The members a lead document may carry.
+    public static let memberNames: Set<String> = [
         "email", "external_id", "first_name", "last_name", "job_title", "company", "company_domain",
         "company_size", "industry", "country", "tech_stack", "source", "utm", "attributes",
     ]

@@ -24,7 +24,7 @@ public struct APIKeyAuthenticator: Sendable {
         var match: Int?
         // Look at every digest, whatever matched, so timing does not depend on which key it was.
         for (index, digest) in digests.enumerated() {
-            let equal = presented.withUnsafeBytes { a in digest.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress, 32) == 0 } }
+            let equal = MessageAuthentication.constantTimeEqual(presented, digest)
             if equal && match == nil { match = index }
         }
         return match

@@ -10,10 +10,8 @@ struct FormsEndpoint: Sendable {
     let store: LeadStore
     let forms: [ServiceConfiguration.Form]
 
-    static let leadFields: Set<String> = [
-        "email", "external_id", "first_name", "last_name", "job_title", "company", "company_domain",
-        "company_size", "industry", "country", "tech_stack", "source",
-    ]
+    /// Scalar lead fields a form field may fill; `utm` and `attributes` take dotted names instead.
+    static let leadFields = Lead.memberNames.subtracting(["utm", "attributes"])
 
     func register(on router: Router, route: (Router, String, String, CORSPolicy?, @escaping @Sendable (HTTPRequest) throws -> HTTPResponse) -> Void) {
         for form in forms {

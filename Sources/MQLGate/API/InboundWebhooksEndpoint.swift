@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 import HTTP1
 import LeadScoring
@@ -113,14 +112,8 @@ struct InboundWebhooksEndpoint: Sendable {
 
     /// base64(HMAC-SHA256(secret, method + uri + body + timestamp)), compared in constant time.
     static func verifyHubSpot(secret: String, method: String, uri: String, body: [UInt8], timestamp: String, signature: String) -> Bool {
-        let message = Array((method + uri).utf8) + body + Array(timestamp.utf8)
-        let key = Array(secret.utf8)
-        var mac = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = key.withUnsafeBufferPointer { k in
-            message.withUnsafeBufferPointer { m in HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress, m.count, &mac, &length) }
-        }
-        guard let presented = Data(base64Encoded: signature), presented.count == Int(length) else { return false }
-        return presented.withUnsafeBytes { p in mac.withUnsafeBytes { m in CRYPTO_memcmp(p.baseAddress, m.baseAddress, Int(length)) == 0 } }
+        let mac = MessageAuthentication.hmacSHA256(key: Array(secret.utf8), message: Array((method + uri).utf8) + body + Array(timestamp.utf8))
+        guard let presented = Data(base64Encoded: signature) else { return false }
+        return MessageAuthentication.constantTimeEqual(Array(presented), mac)
     }
 }

@@ -1,4 +1,3 @@
-import COpenSSL
 import Foundation
 
 /// Standard Webhooks signatures: `v1,` + base64(HMAC-SHA256(key, "id.timestamp.body")),
@@ -25,22 +24,13 @@ public struct WebhookSignature: Sendable {
         let expected = mac(id: id, timestamp: timestamp, body: body)
         var matched = false
         for candidate in header.split(separator: " ") where candidate.hasPrefix("v1,") {
-            guard let presented = Data(base64Encoded: String(candidate.dropFirst(3))), presented.count == expected.count else { continue }
-            let equal = presented.withUnsafeBytes { a in expected.withUnsafeBytes { b in CRYPTO_memcmp(a.baseAddress, b.baseAddress, b.count) == 0 } }
-            matched = matched || equal
+            guard let presented = Data(base64Encoded: String(candidate.dropFirst(3))) else { continue }
+            matched = MessageAuthentication.constantTimeEqual(Array(presented), expected) || matched
         }
         return matched
     }
 
     private func mac(id: String, timestamp: Int64, body: [UInt8]) -> [UInt8] {
-        let message = Array("\(id).\(timestamp).".utf8) + body
-        var out = [UInt8](repeating: 0, count: Int(EVP_MAX_MD_SIZE))
-        var length: UInt32 = 0
-        _ = key.withUnsafeBufferPointer { k in
-            message.withUnsafeBufferPointer { m in
-                HMAC(EVP_sha256(), k.baseAddress, Int32(k.count), m.baseAddress, m.count, &out, &length)
-            }
-        }
-        return Array(out.prefix(Int(length)))
+        MessageAuthentication.hmacSHA256(key: key, message: Array("\(id).\(timestamp).".utf8) + body)
     }
 }
