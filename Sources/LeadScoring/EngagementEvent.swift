@@ -71,8 +71,10 @@ public struct EngagementEvent: Hashable, Sendable {
 
         var eventId: String?
         if let value = members["event_id"], value != .null {
-            if case .string(let s) = value, !s.isEmpty, s.count <= EngagementEvent.maxEventIdLength,
-               !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+            // Bytes of multi-byte UTF-8 sequences are all ≥ 0x80, so a byte scan finds every control character.
+            if case .string(let s) = value, !s.isEmpty,
+               s.utf8.count <= EngagementEvent.maxEventIdLength || s.count <= EngagementEvent.maxEventIdLength,
+               !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
                 eventId = s
             } else {
                 r.fail("event_id", "expected a string of 1 to \(EngagementEvent.maxEventIdLength) printable characters")
@@ -81,7 +83,7 @@ public struct EngagementEvent: Hashable, Sendable {
 
         var type = ""
         if let raw = r.text("type", maxLength: 64) {
-            let lower = raw.lowercased()
+            let lower = raw.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) ? raw.lowercased() : raw
             if EngagementEvent.isValidType(lower) { type = lower }
             else { r.fail("type", "event types use letters, digits, '_', '-', '.' and ':' (e.g. page_view)") }
         } else if members["type"] == nil || members["type"] == .null || members["type"] == .string("") {

@@ -19,6 +19,8 @@ struct JSONObjectReader {
 
     /// Flags members outside `known` (members in `ignored` pass silently).
     mutating func rejectUnknown(known: Set<String>, ignored: Set<String> = []) {
+        // Sorting only when something is wrong keeps the common case allocation-free.
+        guard members.keys.contains(where: { !known.contains($0) && !ignored.contains($0) }) else { return }
         for key in members.keys.sorted() where !known.contains(key) && !ignored.contains(key) {
             fail(key, "unknown member \"\(key)\"")
         }
@@ -33,7 +35,7 @@ struct JSONObjectReader {
         case .string(let s):
             let trimmed = s.trimmingWhitespace
             if trimmed.isEmpty { return nil }
-            if trimmed.count > maxLength {
+            if trimmed.utf8.count > maxLength && trimmed.count > maxLength {
                 fail(key, "must be at most \(maxLength) characters")
                 return nil
             }
@@ -51,6 +53,10 @@ struct JSONObjectReader {
 extension StringProtocol {
     /// The string without leading and trailing Unicode whitespace.
     var trimmingWhitespace: String {
+        let utf8 = Substring(self).utf8
+        guard let first = utf8.first, let last = utf8.last else { return "" }
+        // Most text has nothing to trim: an ASCII non-space at both ends settles it.
+        if first < 0x80, last < 0x80, !ASCIIAddress.isSpace(first), !ASCIIAddress.isSpace(last) { return String(self) }
         var scalars = Substring(self).unicodeScalars[...]
         while let first = scalars.first, first.properties.isWhitespace { scalars.removeFirst() }
         while let last = scalars.last, last.properties.isWhitespace { scalars.removeLast() }

@@ -170,32 +170,45 @@ public struct Lead: Hashable, Sendable {
 
     /// Lower-cases and checks an address of the form `local@domain.tld`; `nil` when it is not one.
     public static func normalizedEmail(_ raw: String) -> String? {
+        ASCIIAddress.normalizedEmail(raw) ?? unicodeNormalizedEmail(raw)
+    }
+
+    /// The general path of `normalizedEmail`, for addresses with non-ASCII characters.
+    static func unicodeNormalizedEmail(_ raw: String) -> String? {
         let email = raw.trimmingWhitespace.lowercased()
         guard email.utf8.count <= 254, let at = email.lastIndex(of: "@") else { return nil }
         let local = email[..<at]
         let domain = email[email.index(after: at)...]
         guard !local.isEmpty, local.utf8.count <= 64, !local.contains("@"),
               !email.unicodeScalars.contains(where: { $0.properties.isWhitespace || $0.value < 0x20 || $0 == "<" || $0 == ">" || $0 == "," }),
-              normalizedDomain(String(domain)) == String(domain)
+              isDomainName(domain)
         else { return nil }
         return email
     }
 
     /// `https://www.Example.com/about` → `example.com`; `nil` when no domain name remains.
     public static func normalizedDomain(_ raw: String) -> String? {
+        ASCIIAddress.normalizedDomain(raw) ?? unicodeNormalizedDomain(raw)
+    }
+
+    /// The general path of `normalizedDomain`, for names with non-ASCII characters.
+    static func unicodeNormalizedDomain(_ raw: String) -> String? {
         var d = raw.trimmingWhitespace.lowercased()[...]
         if let scheme = d.range(of: "://") { d = d[scheme.upperBound...] }
         if let end = d.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == ":" }) { d = d[..<end] }
         if d.hasPrefix("www.") { d = d.dropFirst(4) }
         if d.hasSuffix(".") { d = d.dropLast() }
+        return isDomainName(d) ? String(d) : nil
+    }
+
+    /// Two or more dot-separated labels of letters (any script), digits and inner hyphens.
+    private static func isDomainName(_ d: Substring) -> Bool {
         let labels = d.split(separator: ".", omittingEmptySubsequences: false)
-        guard labels.count >= 2, d.utf8.count <= 253,
-              labels.allSatisfy({ label in
-                  !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
-                      && label.unicodeScalars.allSatisfy { $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
-              })
-        else { return nil }
-        return String(d)
+        return labels.count >= 2 && d.utf8.count <= 253
+            && labels.allSatisfy({ label in
+                !label.isEmpty && label.utf8.count <= 63 && !label.hasPrefix("-") && !label.hasSuffix("-")
+                    && label.unicodeScalars.allSatisfy { $0 == "-" || $0.properties.isAlphabetic || ("0"..."9").contains($0) }
+            })
     }
 
     private static func readCompanySize(_ r: inout JSONObjectReader) -> Int? {

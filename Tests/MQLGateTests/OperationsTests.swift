@@ -149,7 +149,8 @@ struct RateLimitTests {
     @Test func eachKeyHasItsOwnBucketAnd429CarriesRetryAfter() async throws {
         let harness = try ServiceHarness {
             $0.apiKeys = ["alpha", "beta"]
-            $0.rateLimitPerSecond = 0.1
+            // One token per 100 s: the bucket stays empty however slowly the machine runs the requests.
+            $0.rateLimitPerSecond = 0.01
             $0.rateLimitBurst = 3
         }
         let alpha = ["Authorization": "Bearer alpha"]

@@ -86,7 +86,7 @@ final class LeadLedger {
     }
 
     /// Stores events and rescores the leads they touch; one outcome per event, in order.
-    func ingest(_ events: [EngagementEvent], now: Timestamp) throws -> [EventOutcome] {
+    func ingest(_ events: [PreparedEvent], now: Timestamp) throws -> [EventOutcome] {
         var outcomes: [EventOutcome] = []
         outcomes.reserveCapacity(events.count)
         var touched: [String: WorkingLead] = [:]
@@ -94,7 +94,8 @@ final class LeadLedger {
         let insert = try db.statement(
             "INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
         )
-        for (index, event) in events.enumerated() {
+        for (index, prepared) in events.enumerated() {
+            let event = prepared.event
             var working: WorkingLead
             if let leadID = event.leadId {
                 if let current = touched[leadID] {
@@ -123,24 +124,21 @@ final class LeadLedger {
                 // The lead row must exist before its events reference it.
                 try insertLeadRow(working, now: now)
             }
-            var stored = event
-            stored.eventId = event.eventId ?? Identifier.make("ev_", at: now.milliseconds)
-            stored.email = nil
-            stored.leadId = nil
+            let eventID = event.eventId!
             try insert.bind(
-                .text(stored.eventId!), .text(working.id), .text(stored.type), .integer(stored.occurredAt.milliseconds),
-                .integer(now.milliseconds), .blob(JSONWriter.bytes(stored.jsonValue))
+                .text(eventID), .text(working.id), .text(event.type), .integer(event.occurredAt.milliseconds),
+                .integer(now.milliseconds), .blob(prepared.document)
             ).run()
             if db.changes == 0 {
-                outcomes.append(.duplicate(eventID: stored.eventId!))
+                outcomes.append(.duplicate(eventID: eventID))
                 if touched[working.id] == nil && working.isNew { touched[working.id] = working; order.append(working.id) }
                 continue
             }
-            _ = try scorer.apply(stored, to: &working.state)
+            _ = try scorer.apply(event, to: &working.state)
             if touched[working.id] == nil { order.append(working.id) }
             touched[working.id] = working
             idByEmail[working.lead.email] = working.id
-            outcomes.append(.accepted(eventID: stored.eventId!, leadID: working.id))
+            outcomes.append(.accepted(eventID: eventID, leadID: working.id))
         }
         for id in order {
             guard var working = touched[id] else { continue }

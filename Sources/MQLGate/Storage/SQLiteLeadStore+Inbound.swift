@@ -22,6 +22,7 @@ extension SQLiteLeadStore {
     /// Applies leads and events from message `id` of `source` in one transaction, unless that id was seen before.
     func applyInbound(source: String, id: String, leads: [Lead], events: [EngagementEvent], at now: Timestamp) throws -> InboundOutcome {
         let ledger = self.ledger
+        let prepared = events.map { PreparedEvent($0, now: now) }
         return try writer.write { db in
             try db.statement("INSERT INTO inbound_messages (source, id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
                 .bind(.text(source), .text(id), .integer(now.milliseconds)).run()
@@ -31,7 +32,7 @@ extension SQLiteLeadStore {
                 _ = try ledger.upsert(lead, now: now)
                 outcome.leads += 1
             }
-            if !events.isEmpty { outcome.events = try ledger.ingest(events, now: now) }
+            if !prepared.isEmpty { outcome.events = try ledger.ingest(prepared, now: now) }
             return outcome
         }
     }

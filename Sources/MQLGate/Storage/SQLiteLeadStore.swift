@@ -55,8 +55,10 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
         let ledger = self.ledger, metrics = self.metrics, notify = onOutboxMessages
+        // Ids and documents are made here, on the caller's thread, not on the writer's.
+        let prepared = events.map { PreparedEvent($0, now: now) }
         writer.submit({ _ in
-            try ledger.job { try ledger.ingest(events, now: now) }
+            try ledger.job { try ledger.ingest(prepared, now: now) }
         }) { result in
             if case .success(let (outcomes, effects)) = result {
                 Self.count(effects, metrics: metrics, notify: notify)
