@@ -168,9 +168,11 @@ public struct EngagementEvent: Hashable, Sendable {
     }
 
     static func normalizedPath(_ path: Substring) -> String {
-        var p = path
-        if let end = p.firstIndex(where: { $0 == "?" || $0 == "#" }) { p = p[..<end] }
-        return p.hasPrefix("/") ? String(p) : "/" + p
+        // Bytes, not Characters: '?' and '#' are ASCII and never part of a multi-byte sequence.
+        let utf8 = path.utf8
+        let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) ?? utf8.endIndex
+        let p = Substring(utf8[utf8.startIndex..<end])
+        return utf8.first == UInt8(ascii: "/") ? String(p) : "/" + p
     }
 }
 

@@ -98,11 +98,39 @@ public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible
         let msOfDay = Int(local - day * Timestamp.millisecondsPerDay)
         let date = CalendarDate(daysSinceEpoch: day)
         let hour = msOfDay / 3_600_000, minute = (msOfDay / 60_000) % 60, second = (msOfDay / 1000) % 60, ms = msOfDay % 1000
-        var text = date.description + "T" + Digits.pad(hour, 2) + ":" + Digits.pad(minute, 2) + ":" + Digits.pad(second, 2)
-        if ms != 0 { text += "." + Digits.pad(ms, 3) }
-        if offsetSeconds == 0 { return text + "Z" }
         let magnitude = abs(offsetSeconds) / 60
-        return text + (offsetSeconds < 0 ? "-" : "+") + Digits.pad(magnitude / 60, 2) + ":" + Digits.pad(magnitude % 60, 2)
+        guard (0...9999).contains(date.year), magnitude < 100 * 60 else {
+            var text = date.description + "T" + Digits.pad(hour, 2) + ":" + Digits.pad(minute, 2) + ":" + Digits.pad(second, 2)
+            if ms != 0 { text += "." + Digits.pad(ms, 3) }
+            if offsetSeconds == 0 { return text + "Z" }
+            return text + (offsetSeconds < 0 ? "-" : "+") + Digits.pad(magnitude / 60, 2) + ":" + Digits.pad(magnitude % 60, 2)
+        }
+        // Every event and response carries timestamps: write the digits in place.
+        return String(unsafeUninitializedCapacity: 29) { out in
+            var n = 0
+            func put(_ value: Int, _ width: Int) {
+                var divisor = 1
+                for _ in 1..<width { divisor *= 10 }
+                for _ in 0..<width {
+                    out[n] = UInt8(ascii: "0") + UInt8(value / divisor % 10)
+                    n += 1
+                    divisor /= 10
+                }
+            }
+            func put(_ byte: Unicode.Scalar) {
+                out[n] = UInt8(ascii: byte)
+                n += 1
+            }
+            put(date.year, 4); put("-"); put(date.month, 2); put("-"); put(date.day, 2)
+            put("T"); put(hour, 2); put(":"); put(minute, 2); put(":"); put(second, 2)
+            if ms != 0 { put("."); put(ms, 3) }
+            if offsetSeconds == 0 {
+                put("Z")
+            } else {
+                put(offsetSeconds < 0 ? "-" : "+"); put(magnitude / 60, 2); put(":"); put(magnitude % 60, 2)
+            }
+            return n
+        }
     }
 
     /// RFC 3339 in the offset a time zone has at this instant.

@@ -52,35 +52,21 @@ extension APIEndpoints {
             case .failure(let error):
                 sink.send(Self.problem(for: error, logger: logger).response)
             case .success(let outcomes):
-                var accepted = 0, duplicates = 0
-                var items: [JSONValue] = []
-                var refused = validationRejects
+                var receipt = EventsReceipt(rejected: validationRejects, capacity: outcomes.count)
                 for (offset, outcome) in outcomes.enumerated() {
                     let index = eventPositions[offset]
                     switch outcome {
                     case .accepted(let eventID, let leadID):
-                        accepted += 1
-                        items.append(.object(["index": .number(Double(index)), "event_id": .string(eventID), "lead_id": .string(leadID), "status": .string("accepted")]))
+                        receipt.accept(index: index, eventID: eventID, leadID: leadID)
                     case .duplicate(let eventID):
-                        duplicates += 1
-                        items.append(.object(["index": .number(Double(index)), "event_id": .string(eventID), "status": .string("duplicate")]))
+                        receipt.duplicate(index: index, eventID: eventID)
                     case .rejected(let issue):
-                        refused.append((index, [ValidationIssue(pointer: issue.pointer.split(separator: "/").last.map { "/\($0)" } ?? "", detail: issue.detail)]))
+                        receipt.reject(index: index, issues: [ValidationIssue(pointer: issue.pointer.split(separator: "/").last.map { "/\($0)" } ?? "", detail: issue.detail)])
                     }
                 }
-                refused.sort { $0.index < $1.index }
-                let body: JSONValue = .object([
-                    "accepted": .number(Double(accepted)),
-                    "duplicates": .number(Double(duplicates)),
-                    "rejected": .array(refused.map { entry in
-                        .object([
-                            "index": .number(Double(entry.index)),
-                            "errors": .array(entry.issues.map { .object(["pointer": .string($0.pointer), "detail": .string($0.detail)]) }),
-                        ])
-                    }),
-                    "events": .array(items),
-                ])
-                sink.send(.json(.accepted, body))
+                var headers = HTTPHeaders()
+                headers.set("Content-Type", "application/json")
+                sink.send(HTTPResponse(status: .accepted, headers: headers, body: receipt.bytes()))
             }
         }
     }

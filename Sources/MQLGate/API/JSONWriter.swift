@@ -27,11 +27,17 @@ enum JSONWriter {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (index, key) in members.keys.sorted().enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
+            if members.count == 1, let (key, member) = members.first {
                 writeString(key, into: &out)
                 out.append(UInt8(ascii: ":"))
-                write(members[key]!, into: &out)
+                write(member, into: &out)
+            } else {
+                for (index, entry) in members.sorted(by: { $0.key < $1.key }).enumerated() {
+                    if index > 0 { out.append(UInt8(ascii: ",")) }
+                    writeString(entry.key, into: &out)
+                    out.append(UInt8(ascii: ":"))
+                    write(entry.value, into: &out)
+                }
             }
             out.append(UInt8(ascii: "}"))
         }

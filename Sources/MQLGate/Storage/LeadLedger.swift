@@ -89,61 +89,71 @@ final class LeadLedger {
     func ingest(_ events: [PreparedEvent], now: Timestamp) throws -> [EventOutcome] {
         var outcomes: [EventOutcome] = []
         outcomes.reserveCapacity(events.count)
-        var touched: [String: WorkingLead] = [:]
-        var order: [String] = []
+        // The leads this job works on, mutated in place so a state is copied
+        // at most once per job rather than once per event.
+        var leads: [WorkingLead] = []
+        var slots: [String: Int] = [:]
+        var settles: [Bool] = []
+        func add(_ working: WorkingLead) -> Int {
+            if let slot = slots[working.id] { return slot }
+            leads.append(working)
+            settles.append(false)
+            slots[working.id] = leads.count - 1
+            return leads.count - 1
+        }
         let insert = try db.statement(
             "INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
         )
-        for (index, prepared) in events.enumerated() {
-            let event = prepared.event
-            var working: WorkingLead
-            if let leadID = event.leadId {
-                if let current = touched[leadID] {
-                    working = current
+        for index in events.indices {
+            let slot: Int
+            if let leadID = events[index].event.leadId {
+                if let known = slots[leadID] {
+                    slot = known
                 } else if let stored = try load(id: leadID) {
-                    working = stored
+                    slot = add(stored)
                 } else {
                     outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/lead_id", detail: "no lead with id \(leadID)")))
                     continue
                 }
-            } else if let email = event.email {
-                if let id = idByEmail[email], let current = touched[id] {
-                    working = current
+            } else if let email = events[index].event.email {
+                if let id = idByEmail[email], let known = slots[id] {
+                    slot = known
                 } else if let stored = try load(email: email) {
-                    working = touched[stored.id] ?? stored
+                    slot = add(stored)
+                    idByEmail[email] = stored.id
                 } else {
                     // An event for an unknown e-mail creates a bare lead (spec §4).
-                    working = makeLead(Lead(email: email), now: now)
+                    var working = makeLead(Lead(email: email), now: now)
                     try scorer.update(&working.state, with: working.lead)
+                    slot = add(working)
+                    idByEmail[email] = working.id
                 }
             } else {
                 outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/email", detail: "either email or lead_id is required")))
                 continue
             }
-            if working.isNew && touched[working.id] == nil {
-                // The lead row must exist before its events reference it.
-                try insertLeadRow(working, now: now)
+            if leads[slot].isNew {
+                // The lead row must exist before its events reference it; a new lead is settled even if all its events were duplicates.
+                try insertLeadRow(leads[slot], now: now)
+                leads[slot].isNew = false
+                settles[slot] = true
             }
-            let eventID = event.eventId!
+            let eventID = events[index].event.eventId!
             try insert.bind(
-                .text(eventID), .text(working.id), .text(event.type), .integer(event.occurredAt.milliseconds),
-                .integer(now.milliseconds), .blob(prepared.document)
+                .text(eventID), .text(leads[slot].id), .text(events[index].event.type), .integer(events[index].event.occurredAt.milliseconds),
+                .integer(now.milliseconds), .blob(events[index].document)
             ).run()
             if db.changes == 0 {
                 outcomes.append(.duplicate(eventID: eventID))
-                if touched[working.id] == nil && working.isNew { touched[working.id] = working; order.append(working.id) }
                 continue
             }
-            _ = try scorer.apply(event, to: &working.state)
-            if touched[working.id] == nil { order.append(working.id) }
-            touched[working.id] = working
-            idByEmail[working.lead.email] = working.id
-            outcomes.append(.accepted(eventID: eventID, leadID: working.id))
+            _ = try scorer.apply(events[index].event, to: &leads[slot].state)
+            settles[slot] = true
+            outcomes.append(.accepted(eventID: eventID, leadID: leads[slot].id))
         }
-        for id in order {
-            guard var working = touched[id] else { continue }
-            _ = try settle(&working, now: now)
-            remember(working)
+        for slot in leads.indices where settles[slot] {
+            _ = try settle(&leads[slot], now: now)
+            remember(leads[slot])
         }
         return outcomes
     }
