@@ -44,8 +44,6 @@ public struct EngagementEvent: Hashable, Sendable {
 
     // MARK: JSON
 
-    static let memberNames: Set<String> = ["event_id", "type", "occurred_at", "properties", "email", "lead_id"]
-
     /// Longest `event_id` accepted.
     public static let maxEventIdLength = 100
 
@@ -67,10 +65,26 @@ public struct EngagementEvent: Hashable, Sendable {
             throw ValidationError([ValidationIssue(pointer: "", detail: "an event must be a JSON object, got \(json.typeName)")])
         }
         var r = JSONObjectReader(members)
-        if unknownMembers == .reject { r.rejectUnknown(known: EngagementEvent.memberNames) }
+        // One pass over the members instead of a hash lookup per name: every ingested event comes through here.
+        var eventIdValue, typeValue, occurredAtValue, propertiesValue, emailValue, leadIdValue: JSONValue?
+        var unknown: [String] = []
+        for (key, value) in members {
+            switch key {
+            case "event_id": eventIdValue = value
+            case "type": typeValue = value
+            case "occurred_at": occurredAtValue = value
+            case "properties": propertiesValue = value
+            case "email": emailValue = value
+            case "lead_id": leadIdValue = value
+            default: unknown.append(key)
+            }
+        }
+        if unknownMembers == .reject {
+            for key in unknown.sorted() { r.fail(key, "unknown member \"\(key)\"") }
+        }
 
         var eventId: String?
-        if let value = members["event_id"], value != .null {
+        if let value = eventIdValue, value != .null {
             // Bytes of multi-byte UTF-8 sequences are all ≥ 0x80, so a byte scan finds every control character.
             if case .string(let s) = value, !s.isEmpty,
                s.utf8.count <= EngagementEvent.maxEventIdLength || s.count <= EngagementEvent.maxEventIdLength,
@@ -82,16 +96,16 @@ public struct EngagementEvent: Hashable, Sendable {
         }
 
         var type = ""
-        if let raw = r.text("type", maxLength: 64) {
+        if let raw = r.text(typeValue, key: "type", maxLength: 64) {
             let lower = raw.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) ? raw.lowercased() : raw
             if EngagementEvent.isValidType(lower) { type = lower }
             else { r.fail("type", "event types use letters, digits, '_', '-', '.' and ':' (e.g. page_view)") }
-        } else if members["type"] == nil || members["type"] == .null || members["type"] == .string("") {
+        } else if typeValue == nil || typeValue == .null || typeValue == .string("") {
             r.fail("type", "is required")
         }
 
         var occurredAt = receivedAt
-        if let value = members["occurred_at"], value != .null {
+        if let value = occurredAtValue, value != .null {
             if case .string(let s) = value, let parsed = Timestamp(rfc3339: s) {
                 occurredAt = parsed
                 if let skew = maxFutureSkew, parsed.milliseconds > receivedAt.milliseconds + skew * 1000 {
@@ -103,17 +117,17 @@ public struct EngagementEvent: Hashable, Sendable {
         }
 
         var properties: [String: JSONValue] = [:]
-        if let value = members["properties"], value != .null {
+        if let value = propertiesValue, value != .null {
             if case .object(let object) = value { properties = object }
             else { r.fail("properties", "expected an object, got \(value.typeName)") }
         }
 
         var email: String?
-        if let raw = r.text("email", maxLength: 254) {
+        if let raw = r.text(emailValue, key: "email", maxLength: 254) {
             email = Lead.normalizedEmail(raw)
             if email == nil { r.fail("email", "not a valid e-mail address") }
         }
-        let leadId = r.text("lead_id", maxLength: 200)
+        let leadId = r.text(leadIdValue, key: "lead_id", maxLength: 200)
         if requireLead, email == nil, leadId == nil, !r.issues.contains(where: { $0.pointer == "/email" }) {
             r.fail("email", "either email or lead_id is required")
         }

@@ -28,7 +28,12 @@ struct JSONObjectReader {
 
     /// A trimmed, non-empty string; `null`, absence and `""` all read as `nil`.
     mutating func text(_ key: String, maxLength: Int = maxTextLength) -> String? {
-        guard let value = members[key] else { return nil }
+        text(members[key], key: key, maxLength: maxLength)
+    }
+
+    /// `text(_:maxLength:)` for a member the caller has already looked up.
+    mutating func text(_ value: JSONValue?, key: String, maxLength: Int = maxTextLength) -> String? {
+        guard let value else { return nil }
         switch value {
         case .null:
             return nil

@@ -170,7 +170,7 @@ struct JSONParser {
 
     private mutating func closeArray(_ frame: Frame) -> JSONValue {
         let items = Array(values[frame.valueBase...])
-        for _ in frame.valueBase..<values.count { values.removeLast() }
+        values.removeLast(values.count - frame.valueBase)
         return .array(items)
     }
 
@@ -181,10 +181,8 @@ struct JSONParser {
             // A repeated name replaces the earlier member: the last one wins.
             members[keys[frame.keyBase + k]] = values[frame.valueBase + k]
         }
-        for _ in 0..<count {
-            values.removeLast()
-            keys.removeLast()
-        }
+        values.removeLast(count)
+        keys.removeLast(count)
         return .object(members)
     }
 
