@@ -26,6 +26,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var thread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
     private let maxJobsPerCommit: Int
+    private let completionQueue = DispatchQueue(label: "mqlgate.writer.completions", qos: .userInitiated, attributes: .concurrent)
 
     init(connection: SQLiteConnection, maxJobsPerCommit: Int = 1024) {
         self.connection = connection
@@ -95,15 +96,17 @@ final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 break
             }
-            let batch = Array(pending.prefix(maxJobsPerCommit))
-            pending.removeFirst(batch.count)
+            let count = min(pending.count, maxJobsPerCommit)
+            var batch = Array(pending.prefix(count))
+            pending.removeFirst(count)
             condition.unlock()
-            commit(batch)
+            commit(&batch)
         }
         stopped.signal()
     }
 
-    private func commit(_ batch: [Job]) {
+    /// Runs and commits `batch`, then hands it (emptied here) to the completion queue.
+    private func commit(_ batch: inout [Job]) {
         let started = ContinuousClock.now
         var completions: [@Sendable (Error?) -> Void] = []
         completions.reserveCapacity(batch.count)
@@ -137,6 +140,15 @@ final class GroupCommitWriter: @unchecked Sendable {
             onCommitFailure?()
         }
         onCommit?(batch.count, ContinuousClock.now - started)
-        completions.forEach { $0(commitError) }
+        // Answering (building responses) and freeing the jobs' inputs happen
+        // off this thread: the writer is the one serial stage of every write.
+        // The jobs are done with: nothing else touches their captures any more.
+        nonisolated(unsafe) let jobs = batch
+        batch = []
+        let finished = completions, outcome = commitError
+        completionQueue.async {
+            finished.forEach { $0(outcome) }
+            withExtendedLifetime(jobs) {}
+        }
     }
 }
