@@ -1,7 +1,13 @@
 -- Batches of 1,000 events per request (the largest batch the API takes),
 -- spread over 100 leads, each event with a fresh event_id.
 local counter = 0
-local prefix = tostring(math.random(1, 1000000000))
+-- event_ids must be new on every run: wrk's Lua starts with the same random
+-- state each time, so the prefix comes from the command line (`-- PREFIX`),
+-- else from the clock.
+local prefix = tostring(os.time())
+function init(args)
+  if args[1] then prefix = args[1] end
+end
 local types = {"page_view", "email_click", "content_download", "webinar_attended"}
 
 request = function()

@@ -1,7 +1,13 @@
 -- One small engagement event per request, each with a fresh event_id, for
 -- 1,000 different leads: the durable single-event ingestion path.
 local counter = 0
-local prefix = tostring(math.random(1, 1000000000))
+-- event_ids must be new on every run: wrk's Lua starts with the same random
+-- state each time, so the prefix comes from the command line (`-- PREFIX`),
+-- else from the clock.
+local prefix = tostring(os.time())
+function init(args)
+  if args[1] then prefix = args[1] end
+end
 
 request = function()
   counter = counter + 1

@@ -14,6 +14,10 @@ public final class ServiceMetrics: Sendable {
     let outboxDepth: Gauge
     let commitBatchSize: ValueHistogram
     let commitDuration: DurationHistogram
+    let walSyncDuration: DurationHistogram
+    let walFrames: Gauge
+    let checkpointDuration: DurationHistogram
+    let walRestartDuration: DurationHistogram
     let webhookDeliveries: Counter
     let webhookFailures: Counter
 
@@ -46,7 +50,20 @@ public final class ServiceMetrics: Sendable {
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         )
         commitDuration = registry.makeDurationHistogram(
-            descriptor: descriptor("commit_duration", "seconds", "Time to run and durably commit one batch."),
+            descriptor: descriptor("commit_duration", "seconds", "Time to run and commit one batch on the writer; the sync that makes it durable follows on its own thread (wal_sync_duration)."),
+            buckets: Self.latencyBuckets
+        )
+        walSyncDuration = registry.makeDurationHistogram(
+            descriptor: descriptor("wal_sync_duration", "seconds", "Time of one fdatasync of the WAL, which makes the commits before it durable."),
+            buckets: Self.latencyBuckets
+        )
+        walFrames = registry.makeGauge(descriptor: descriptor("wal_size", "frames", "Pages in the write-ahead log after the last checkpoint round."))
+        checkpointDuration = registry.makeDurationHistogram(
+            descriptor: descriptor("checkpoint_duration", "seconds", "Time of one background checkpoint round that copied WAL frames into the database."),
+            buckets: Self.latencyBuckets
+        )
+        walRestartDuration = registry.makeDurationHistogram(
+            descriptor: descriptor("wal_restart_duration", "seconds", "Time the writer paused to copy the WAL's last frames so that it could start over."),
             buckets: Self.latencyBuckets
         )
         webhookDeliveries = registry.makeCounter(descriptor: descriptor("webhook_deliveries", "total", "Webhook deliveries acknowledged with 2xx."))

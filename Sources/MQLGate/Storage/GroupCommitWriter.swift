@@ -2,9 +2,11 @@ import Foundation
 
 /// The one thread that writes to the database. Every write is a job; the
 /// writer takes all pending jobs, runs each inside its own savepoint of
-/// one transaction, commits once (one fsync with `synchronous=FULL`) and
-/// only then reports each job's outcome. Concurrent requests thereby share
-/// one commit, and a job that fails rolls back alone.
+/// one transaction and commits once. Each job's outcome is reported only
+/// when the commit is on disk: the `WALSyncer` syncs the WAL after the
+/// commit while this thread goes on with the next batch. Concurrent
+/// requests thereby share one commit and one sync, and a job that fails
+/// rolls back alone.
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Job {
         /// Reports `error` without running the work.
@@ -18,6 +20,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     var onCommit: (@Sendable (Int, Duration) -> Void)?
     /// Called when a commit fails, so caches derived from uncommitted writes can be dropped.
     var onCommitFailure: (() -> Void)?
+    /// Called on the writer's thread between commits (the checkpointer's restart).
+    var betweenCommits: ((SQLiteConnection) -> Void)?
 
     private let connection: SQLiteConnection
     private let condition = NSCondition()
@@ -26,10 +30,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var thread: Thread?
     private let stopped = DispatchSemaphore(value: 0)
     private let maxJobsPerCommit: Int
-    private let completionQueue = DispatchQueue(label: "mqlgate.writer.completions", qos: .userInitiated, attributes: .concurrent)
+    private let syncer: WALSyncer
 
-    init(connection: SQLiteConnection, maxJobsPerCommit: Int = 1024) {
+    init(connection: SQLiteConnection, syncer: WALSyncer, maxJobsPerCommit: Int = 1024) {
         self.connection = connection
+        self.syncer = syncer
         self.maxJobsPerCommit = maxJobsPerCommit
     }
 
@@ -65,7 +70,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Runs `work` in the next commit and waits until it is durable. For
-    /// callers on Dispatch worker threads, never on the writer itself.
+    /// callers on Dispatch worker threads, never on the writer or in a
+    /// completion (which runs on the syncer's thread): either would wait for itself.
     func write<T>(_ work: @escaping (SQLiteConnection) throws -> T) throws -> T {
         let done = DispatchSemaphore(value: 0)
         nonisolated(unsafe) var outcome: Result<T, Error>?
@@ -101,6 +107,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             pending.removeFirst(count)
             condition.unlock()
             commit(&batch)
+            betweenCommits?(connection)
         }
         stopped.signal()
     }
@@ -141,13 +148,14 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
         onCommit?(batch.count, ContinuousClock.now - started)
         // Answering (building responses) and freeing the jobs' inputs happen
-        // off this thread: the writer is the one serial stage of every write.
-        // The jobs are done with: nothing else touches their captures any more.
+        // on the syncer's thread once the commit is durable: the writer is the
+        // one serial stage of every write.
         nonisolated(unsafe) let jobs = batch
         batch = []
-        let finished = completions, outcome = commitError
-        completionQueue.async {
-            finished.forEach { $0(outcome) }
+        nonisolated(unsafe) let finished = completions
+        let failure = commitError
+        syncer.afterSync { syncError in
+            finished.forEach { $0(failure ?? syncError) }
             withExtendedLifetime(jobs) {}
         }
     }

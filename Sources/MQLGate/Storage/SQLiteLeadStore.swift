@@ -8,6 +8,8 @@ import Synchronization
 public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     public let path: String
     let writer: GroupCommitWriter
+    private let syncer: WALSyncer
+    private let checkpointer: WALCheckpointer
     let ledger: LeadLedger
     let readers: ReadConnectionPool
     private let currentScorer: Mutex<LeadScorer>
@@ -19,12 +21,17 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         path = (directory as NSString).appendingPathComponent("mqlgate.sqlite3")
         let connection = try SQLiteConnection(path: path)
-        // FULL: a commit is on disk before any request sees its 2xx.
+        // Migrations commit with SQLite's own sync (FULL); from then on the
+        // WALSyncer syncs after each commit (NORMAL), and the WALCheckpointer,
+        // not the writer's commits, copies the WAL back.
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         try SchemaMigrations.migrate(connection, now: Timestamp(Date()).milliseconds)
+        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768")
+        syncer = try WALSyncer(walPath: path + "-wal")
+        checkpointer = try WALCheckpointer(path: path)
         ledger = LeadLedger(db: connection, scorer: scorer)
         ledger.subscriptions = subscriptions
-        writer = GroupCommitWriter(connection: connection)
+        writer = GroupCommitWriter(connection: connection, syncer: syncer)
         readers = ReadConnectionPool(path: path)
         currentScorer = Mutex(scorer)
         self.metrics = metrics
@@ -34,6 +41,19 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             metrics?.commitBatchSize.record(Double(jobs))
             metrics?.commitDuration.record(duration)
         }
+        syncer.onSync = { duration, _ in metrics?.walSyncDuration.record(duration) }
+        checkpointer.onCheckpoint = { frames, duration in
+            metrics?.walFrames.set(Int64(frames))
+            metrics?.checkpointDuration.record(duration)
+        }
+        checkpointer.onRestart = { duration in
+            metrics?.walFrames.set(0)
+            metrics?.walRestartDuration.record(duration)
+        }
+        let checkpointer = self.checkpointer
+        writer.betweenCommits = { connection in checkpointer.restartIfDue(on: connection) }
+        syncer.start()
+        checkpointer.start()
         writer.start()
     }
 
@@ -45,7 +65,12 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     /// Called after a commit that wrote outbox messages (to wake delivery). Set before use.
     nonisolated(unsafe) var onOutboxMessages: (@Sendable () -> Void)?
 
-    public func close() { writer.stop() }
+    /// Finishes queued writes and their syncs, then stops checkpointing.
+    public func close() {
+        writer.stop()
+        syncer.stop()
+        checkpointer.stop()
+    }
 
     // MARK: Writes
 

@@ -1,0 +1,104 @@
+import CSQLite
+import Foundation
+import Synchronization
+
+/// Copies WAL frames back into the database file on a thread of its own.
+///
+/// SQLite's automatic checkpoint runs inside whichever COMMIT crosses the
+/// threshold, so one request in a few hundred waited for a thousand page
+/// writes and two syncs. Here the writer's connection has
+/// `wal_autocheckpoint=0`, and this thread, with a connection of its own,
+/// runs a PASSIVE checkpoint (beside the writer, never blocking it) every
+/// `interval`.
+///
+/// Under sustained writes a PASSIVE checkpoint never reaches the WAL's end,
+/// and SQLite starts the WAL over only once it is wholly copied, so the WAL
+/// would grow without bound. The writer therefore calls `restartIfDue(on:)`
+/// after its commits: once the WAL holds `restartFrames` frames and this
+/// thread has copied all but a few, the writer copies the rest itself
+/// (RESTART), a short pause, and its next commit writes the WAL from the
+/// start. Should checkpoints fall behind the writer by four times that, the
+/// writer copies everything before going on: back-pressure rather than an
+/// unbounded WAL. Checkpoints sync the WAL before and the database file
+/// after copying (`synchronous=NORMAL`), as SQLite's own do.
+final class WALCheckpointer: @unchecked Sendable {
+    /// Called after each round that copied frames, with the WAL's size in frames and the round's duration.
+    var onCheckpoint: (@Sendable (Int, Duration) -> Void)?
+    /// Called after each restart the writer ran, with its duration.
+    var onRestart: (@Sendable (Duration) -> Void)?
+
+    let interval: Duration
+    let restartFrames: Int32
+    private let connection: SQLiteConnection
+    private let condition = NSCondition()
+    private var stopping = false
+    private var thread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
+    /// The last round's WAL size and frames copied, for the writer.
+    private let progress = Mutex<(log: Int32, copied: Int32)>((0, 0))
+
+    init(path: String, interval: Duration = .milliseconds(100), restartFrames: Int32 = 16_384) throws {
+        connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        self.interval = interval
+        self.restartFrames = restartFrames
+    }
+
+    func start() {
+        let thread = Thread { [self] in loop() }
+        thread.name = "mqlgate.checkpoint"
+        thread.qualityOfService = .utility
+        self.thread = thread
+        thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        let first = !stopping
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if first && thread != nil { stopped.wait() }
+    }
+
+    /// On the writer's thread, between commits: lets the WAL start over when it is due (see the type's comment).
+    func restartIfDue(on writer: SQLiteConnection) {
+        let (log, copied) = progress.withLock { $0 }
+        guard log >= restartFrames, log - copied <= 2_048 || log >= 4 * restartFrames else { return }
+        let started = ContinuousClock.now
+        _ = Self.checkpoint(writer, mode: SQLITE_CHECKPOINT_RESTART)
+        progress.withLock { $0 = (0, 0) }
+        onRestart?(ContinuousClock.now - started)
+    }
+
+    /// One checkpoint; (WAL size, frames copied) in frames. BUSY only means
+    /// another checkpoint or a reader held it back; the next round tries again.
+    static func checkpoint(_ connection: SQLiteConnection, mode: Int32) -> (log: Int32, copied: Int32) {
+        var log: Int32 = 0, copied: Int32 = 0
+        _ = sqlite3_wal_checkpoint_v2(connection.handle, nil, mode, &log, &copied)
+        return (log, copied)
+    }
+
+    private func loop() {
+        var lastCopied: Int32 = 0
+        while true {
+            condition.lock()
+            if !stopping { _ = condition.wait(until: Date(timeIntervalSinceNow: interval.seconds)) }
+            let done = stopping
+            condition.unlock()
+            if done { break }
+
+            let started = ContinuousClock.now
+            let (log, copied) = Self.checkpoint(connection, mode: SQLITE_CHECKPOINT_PASSIVE)
+            progress.withLock { $0 = (log, copied) }
+            // `copied` counts from the WAL's start, so it only shrinks when the WAL started over.
+            if copied != lastCopied { onCheckpoint?(Int(log), ContinuousClock.now - started) }
+            lastCopied = copied
+        }
+        stopped.signal()
+    }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

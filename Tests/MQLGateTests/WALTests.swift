@@ -1,0 +1,92 @@
+import Foundation
+import Testing
+@testable import MQLGate
+
+@Suite("WAL sync and checkpoints")
+struct WALTests {
+    static func temporaryDatabase() throws -> String {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-wal-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        return directory + "/test.sqlite3"
+    }
+
+    static func walSize(_ path: String) -> Int {
+        ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
+    }
+
+    /// A writer that never waits for checkpoints must not grow the WAL
+    /// without bound: the checkpointer's RESTART lets it start over.
+    @Test func checkpointsLetTheWALStartOverUnderSustainedWrites() throws {
+        let path = try Self.temporaryDatabase()
+        let writer = try SQLiteConnection(path: path)
+        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(5), restartFrames: 256)
+        let sizes = Recorder(), restarts = Counter()
+        checkpointer.onCheckpoint = { frames, _ in sizes.append(frames) }
+        checkpointer.onRestart = { _ in restarts.add(1) }
+        checkpointer.start()
+        let row = [UInt8](repeating: 7, count: 3000)
+        for batch in 0..<600 {
+            try writer.transaction {
+                for _ in 0..<4 { try writer.statement("INSERT INTO t (body) VALUES (?)").bind(.blob(row)).run() }
+            }
+            checkpointer.restartIfDue(on: writer)
+            // Commits come in bursts, as group commits do.
+            if batch % 20 == 0 { Thread.sleep(forTimeInterval: 0.003) }
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        checkpointer.stop()
+        let reported = sizes.values
+        // About 2,400 frames were written in all; the WAL started over instead of holding them all.
+        #expect(reported.count > 2)
+        #expect(restarts.value > 0)
+        #expect(zip(reported, reported.dropFirst()).contains { $1 < $0 }, "the WAL started over: \(reported)")
+        #expect((reported.max() ?? 0) <= 4 * 256 + 64, "\(reported)")
+        let count = try writer.statement("SELECT count(*) FROM t")
+        #expect(try count.step())
+        #expect(count.int(0) == 2_400)
+    }
+
+    /// Completions run in order, after the sync, on the syncer's thread.
+    @Test func completionsRunAfterTheSyncInOrder() throws {
+        let path = try Self.temporaryDatabase()
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("PRAGMA journal_mode = WAL; CREATE TABLE t (id INTEGER PRIMARY KEY)")
+        let syncer = try WALSyncer(walPath: path + "-wal")
+        let syncs = Counter()
+        syncer.onSync = { _, commits in syncs.add(commits) }
+        syncer.start()
+        let done = DispatchSemaphore(value: 0)
+        let order = Counter()
+        nonisolated(unsafe) var seen: [Int] = []
+        for index in 0..<100 {
+            syncer.afterSync { error in
+                #expect(error == nil)
+                seen.append(index)
+                order.add(1)
+                if index == 99 { done.signal() }
+            }
+        }
+        done.wait()
+        syncer.stop()
+        #expect(seen == Array(0..<100))
+        #expect(syncs.value == 100, "every completion was covered by a sync")
+    }
+}
+
+/// Values reported from other threads, in order.
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Int] = []
+    func append(_ value: Int) { lock.lock(); recorded.append(value); lock.unlock() }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return recorded }
+}
+
+/// A thread-safe tally for callbacks from other threads.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0
+    func add(_ n: Int) { lock.lock(); total += n; lock.unlock() }
+    var value: Int { lock.lock(); defer { lock.unlock() }; return total }
+}
