@@ -47,7 +47,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             metrics?.checkpointDuration.record(duration)
         }
         checkpointer.onRestart = { duration in
-            metrics?.walFrames.set(0)
+            metrics?.walFrames.set(Int64(0))
             metrics?.walRestartDuration.record(duration)
         }
         let checkpointer = self.checkpointer
