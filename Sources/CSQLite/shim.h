@@ -6,4 +6,14 @@
 // SQLITE_TRANSIENT is a cast macro Swift cannot import.
 static inline sqlite3_destructor_type mqlgate_sqlite_transient(void) { return SQLITE_TRANSIENT; }
 
+// Syncs a connection's main database file through SQLite's own file handle
+// (opening and closing a second descriptor would drop SQLite's POSIX locks).
+static inline int mqlgate_sqlite_sync_main(sqlite3 *db) {
+    sqlite3_file *file = 0;
+    int status = sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file);
+    if (status != SQLITE_OK) return status;
+    if (!file || !file->pMethods) return SQLITE_ERROR;
+    return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
+}
+
 #endif

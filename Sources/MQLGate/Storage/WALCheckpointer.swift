@@ -64,7 +64,7 @@ final class WALCheckpointer: @unchecked Sendable {
     /// On the writer's thread, between commits: lets the WAL start over when it is due (see the type's comment).
     func restartIfDue(on writer: SQLiteConnection) {
         let (log, copied) = progress.withLock { $0 }
-        guard log >= restartFrames, log - copied <= 2_048 || log >= 4 * restartFrames else { return }
+        guard log >= restartFrames, log - copied <= 512 || log >= 4 * restartFrames else { return }
         let started = ContinuousClock.now
         _ = Self.checkpoint(writer, mode: SQLITE_CHECKPOINT_RESTART)
         progress.withLock { $0 = (0, 0) }
@@ -90,6 +90,10 @@ final class WALCheckpointer: @unchecked Sendable {
 
             let started = ContinuousClock.now
             let (log, copied) = Self.checkpoint(connection, mode: SQLITE_CHECKPOINT_PASSIVE)
+            // A PASSIVE round that does not reach the WAL's end leaves the copied
+            // pages unsynced; syncing them here keeps that work out of the
+            // writer's RESTART, which must sync the database file before it ends.
+            if copied != lastCopied { _ = mqlgate_sqlite_sync_main(connection.handle) }
             progress.withLock { $0 = (log, copied) }
             // `copied` counts from the WAL's start, so it only shrinks when the WAL started over.
             if copied != lastCopied { onCheckpoint?(Int(log), ContinuousClock.now - started) }
