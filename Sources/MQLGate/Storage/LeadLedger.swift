@@ -89,8 +89,8 @@ final class LeadLedger {
     func ingest(_ events: [PreparedEvent], now: Timestamp) throws -> [EventOutcome] {
         var outcomes: [EventOutcome] = []
         outcomes.reserveCapacity(events.count)
-        // The leads this job works on, mutated in place so a state is copied
-        // at most once per job rather than once per event.
+        // The leads this job works on, taken out of the cache and mutated in
+        // place, so no state is shared and copied on write; they go back at the end.
         var leads: [WorkingLead] = []
         var slots: [String: Int] = [:]
         var settles: [Bool] = []
@@ -109,7 +109,7 @@ final class LeadLedger {
             if let leadID = events[index].event.leadId {
                 if let known = slots[leadID] {
                     slot = known
-                } else if let stored = try load(id: leadID) {
+                } else if let stored = try take(id: leadID) {
                     slot = add(stored)
                 } else {
                     outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/lead_id", detail: "no lead with id \(leadID)")))
@@ -118,7 +118,7 @@ final class LeadLedger {
             } else if let email = events[index].event.email {
                 if let id = idByEmail[email], let known = slots[id] {
                     slot = known
-                } else if let stored = try load(email: email) {
+                } else if let stored = try take(email: email) {
                     slot = add(stored)
                     idByEmail[email] = stored.id
                 } else {
@@ -151,8 +151,8 @@ final class LeadLedger {
             settles[slot] = true
             outcomes.append(.accepted(eventID: eventID, leadID: leads[slot].id))
         }
-        for slot in leads.indices where settles[slot] {
-            _ = try settle(&leads[slot], now: now)
+        for slot in leads.indices {
+            if settles[slot] { _ = try settle(&leads[slot], now: now) }
             remember(leads[slot])
         }
         return outcomes
@@ -336,6 +336,17 @@ final class LeadLedger {
         entry.isNew = false
         cache[working.id] = entry
         idByEmail[working.lead.email] = working.id
+    }
+
+    /// `load`, but a cached lead leaves the cache, so the caller holds its state alone.
+    private func take(email: String) throws -> WorkingLead? {
+        if let id = idByEmail[email], let cached = cache.removeValue(forKey: id) { return cached }
+        return try loadRow(where: "email = ?", .text(email))
+    }
+
+    private func take(id: String) throws -> WorkingLead? {
+        if let cached = cache.removeValue(forKey: id) { return cached }
+        return try loadRow(where: "id = ?", .text(id))
     }
 
     private func load(email: String) throws -> WorkingLead? {

@@ -24,12 +24,24 @@ enum StoredJSON {
         return try? LeadScoreState(serialized: bytes)
     }
 
-    /// Written by hand: it is stored on every write and the generic encoder is slow.
+    /// Written by hand, straight to bytes: it is stored on every write. The
+    /// same bytes `JSONWriter` makes of the equivalent object (members sorted).
     static func encodeLifecycle(_ state: LifecycleState) -> [UInt8] {
-        JSONWriter.bytes(.object([
-            "stage": .string(state.stage.rawValue), "episode": .number(Double(state.episode)),
-            "qualified_at": .time(state.qualifiedAt), "rejected_at": .time(state.rejectedAt), "changed_at": .time(state.changedAt),
-        ]))
+        var out: [UInt8] = []
+        out.reserveCapacity(128)
+        func time(_ member: StaticString, _ value: Timestamp?) {
+            out.append(contentsOf: UnsafeBufferPointer(start: member.utf8Start, count: member.utf8CodeUnitCount))
+            if let value { JSONWriter.writeString(value.rfc3339, into: &out) } else { out.append(contentsOf: "null".utf8) }
+        }
+        time(#"{"changed_at":"#, state.changedAt)
+        out.append(contentsOf: #","episode":"#.utf8)
+        out.append(contentsOf: String(state.episode).utf8)
+        time(#","qualified_at":"#, state.qualifiedAt)
+        time(#","rejected_at":"#, state.rejectedAt)
+        out.append(contentsOf: #","stage":"#.utf8)
+        JSONWriter.writeString(state.stage.rawValue, into: &out)
+        out.append(UInt8(ascii: "}"))
+        return out
     }
 
     static func decodeLifecycle(_ bytes: [UInt8]) -> LifecycleState {
