@@ -26,7 +26,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         // not the writer's commits, copies the WAL back.
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
         try SchemaMigrations.migrate(connection, now: Timestamp(Date()).milliseconds)
-        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768")
+        try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY")
         syncer = try WALSyncer(walPath: path + "-wal")
         checkpointer = try WALCheckpointer(path: path)
         ledger = LeadLedger(db: connection, scorer: scorer)
