@@ -6,6 +6,9 @@
 #  3. POST /v1/events, one small event per request, -c64: mqlgate durable and
 #     scored vs the Hummingbird peer decoding the JSON and answering 202;
 #  4. batched ingestion: 1,000 events per request, -c4, durable (events/s).
+# Every wrk run gets event_ids of its own, and ingestion figures count the
+# events mqlgate stored (mqlgate_events_ingested_total), not requests, so a
+# duplicate can never pass for an ingested event.
 #   bench/http.sh [seconds per run] [rounds]     defaults 10 and 3
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,14 +31,19 @@ fi
 wait_port() { for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "port $1 never opened"; exit 1; }
 rate() { wrk -t1 -c64 -d"${duration}s" "$1" | awk '/Requests\/sec/ {print $2}'; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-# "req/s p99-ms non-2xx" of one scripted run
+# "req/s p50-ms p99-ms non-2xx" of one scripted run; $4 names the run's event ids
 scripted() {
-  wrk -t1 -c"$2" -d"${duration}s" --latency -s "$3" "$1" | awk '
+  wrk -t1 -c"$2" -d"${duration}s" --latency -s "$3" "$1" -- "$4" | awk '
+    function ms(v) { if (v ~ /us$/) {sub(/us/,"",v); return v/1000} if (v ~ /ms$/) {sub(/ms/,"",v); return v} sub(/s/,"",v); return v*1000 }
     /Requests\/sec/ {rps=$2}
-    /^ +99%/ {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; p99=v}
+    /^ +50%/ {p50=ms($2)}
+    /^ +99%/ {p99=ms($2)}
     /Non-2xx/ {errors=$NF}
-    END {printf "%s %s %s\n", rps, p99, (errors == "" ? 0 : errors)}'
+    END {printf "%s %s %s %s\n", rps, p50, p99, (errors == "" ? 0 : errors)}'
 }
+# a counter from mqlgate's /metrics
+metric() { python3 -c "import sys,urllib.request; print(next((l.split()[1] for l in urllib.request.urlopen('http://127.0.0.1:18180/metrics').read().decode().splitlines() if l.startswith(sys.argv[1] + ' ')), '0'))" "$1"; }
+run_id() { echo "$1-$(date +%s%N)"; }
 
 # All three servers up at once; only the one under load uses the CPU.
 .build/release/mqlgate serve --port 18180 --data-dir "$work/data" >/dev/null 2>&1 &
@@ -58,10 +66,18 @@ mqlgate=$(median "${m[@]}"); hummingbird=$(median "${h[@]}"); nginx_rate=$(media
 
 idle=$(python3 bench/idle_connections.py "$mqlgate_pid" 18180 10000)
 
-scripted http://127.0.0.1:18180 64 bench/wrk/event.lua >/dev/null   # warm-up
-read -r events_rps events_p99 events_errors < <(scripted http://127.0.0.1:18180 64 bench/wrk/event.lua)
-read -r hb_events_rps hb_events_p99 hb_errors < <(scripted http://127.0.0.1:18181 64 bench/wrk/event.lua)
-batch=$(wrk -t1 -c4 -d"${duration}s" -s bench/wrk/batch.lua http://127.0.0.1:18180 | awk '/batched events/ {print $3}')
+sleep 5   # let writeback from earlier runs settle: the disk is shared
+scripted http://127.0.0.1:18180 64 bench/wrk/event.lua "$(run_id warm)" >/dev/null
+stored_before=$(metric mqlgate_events_ingested_total)
+read -r events_rps events_p50 events_p99 events_errors < <(scripted http://127.0.0.1:18180 64 bench/wrk/event.lua "$(run_id single)")
+stored_single=$(( $(metric mqlgate_events_ingested_total | cut -d. -f1) - ${stored_before%.*} ))
+read -r hb_events_rps hb_events_p50 hb_events_p99 hb_errors < <(scripted http://127.0.0.1:18181 64 bench/wrk/event.lua "$(run_id peer)")
+stored_before=$(metric mqlgate_events_ingested_total)
+duplicates_before=$(metric mqlgate_event_duplicates_total)
+wrk -t1 -c4 -d"${duration}s" -s bench/wrk/batch.lua http://127.0.0.1:18180 -- "$(run_id batch)" >/dev/null
+stored_batch=$(( $(metric mqlgate_events_ingested_total | cut -d. -f1) - ${stored_before%.*} ))
+duplicates=$(( $(metric mqlgate_event_duplicates_total | cut -d. -f1) - ${duplicates_before%.*} ))
+batch=$(( stored_batch / duration ))
 
 printf '\nGET /healthz, wrk -t1 -c64 -d%ss, keep-alive, median of %s rounds\n' "$duration" "$rounds"
 printf '  %-22s %12s req/s\n' mqlgate "$mqlgate" "Hummingbird 2" "$hummingbird" "nginx (return 204)" "$nginx_rate"
@@ -70,8 +86,9 @@ awk -v m="$mqlgate" -v h="$hummingbird" -v n="$nginx_rate" 'BEGIN {
   printf "  mqlgate / nginx       = %.2fx (target >= 0.6x)\n", m / n }'
 echo "  $idle"
 printf '\nPOST /v1/events, one event per request, wrk -t1 -c64 -d%ss\n' "$duration"
-printf '  %-36s %10s req/s  p99 %s ms  (non-2xx: %s)\n' "mqlgate (durable, scored, synced)" "$events_rps" "$events_p99" "$events_errors" \
-  "Hummingbird 2 (decode JSON, 202)" "$hb_events_rps" "$hb_events_p99" "$hb_errors"
+printf '  %-36s %10s req/s  p50 %s ms  p99 %s ms  (non-2xx: %s, events stored: %s)\n' \
+  "mqlgate (durable, scored, synced)" "$events_rps" "$events_p50" "$events_p99" "$events_errors" "$stored_single" \
+  "Hummingbird 2 (decode JSON, 202)" "$hb_events_rps" "$hb_events_p50" "$hb_events_p99" "$hb_errors" "none"
 awk -v m="$events_rps" -v h="$hb_events_rps" 'BEGIN { printf "  mqlgate / Hummingbird = %.2fx (target >= 1.0x, p99 <= 10 ms)\n", m / h }'
 printf '\nPOST /v1/events, 1,000 events per request, wrk -t1 -c4 -d%ss\n' "$duration"
-printf '  mqlgate durable batched ingestion: %s events/s (target >= 200,000)\n' "$batch"
+printf '  mqlgate durable batched ingestion: %s events/s stored (target >= 200,000; duplicates: %s)\n' "$batch" "$duplicates"
