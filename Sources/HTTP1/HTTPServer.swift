@@ -67,9 +67,15 @@ public final class HTTPServer: Sendable {
     /// Graceful shutdown: stop accepting, let in-flight requests finish
     /// (up to `shutdownGracePeriod`), close every connection. Returns when done.
     public func shutdown() async {
+        beginShutdown()
+        await waitUntilStopped()
+    }
+
+    /// Starts the graceful shutdown of `shutdown()` without waiting for it,
+    /// from any thread; `waitUntilStopped()` returns once it is complete.
+    public func beginShutdown() {
         let deadline = MonotonicClock.now() + configuration.shutdownGracePeriod.nanoseconds
         for loop in loops.withLock({ $0 }) { loop.beginShutdown(deadline: deadline) }
-        await waitUntilStopped()
     }
 
     /// Returns once every loop has stopped.

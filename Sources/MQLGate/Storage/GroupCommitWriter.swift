@@ -24,11 +24,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     var betweenCommits: ((SQLiteConnection) -> Void)?
 
     private let connection: SQLiteConnection
-    private let condition = NSCondition()
+    private let thread = StorageThread(name: "mqlgate.writer", quality: .userInitiated)
+    private var condition: NSCondition { thread.condition }
     private var pending: [Job] = []
-    private var stopping = false
-    private var thread: Thread?
-    private let stopped = DispatchSemaphore(value: 0)
     private let maxJobsPerCommit: Int
     private let syncer: WALSyncer
 
@@ -38,13 +36,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         self.maxJobsPerCommit = maxJobsPerCommit
     }
 
-    func start() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "mqlgate.writer"
-        thread.qualityOfService = .userInitiated
-        self.thread = thread
-        thread.start()
-    }
+    func start() { thread.start { [self] in loop() } }
 
     /// Runs `work` on the writer thread inside the next commit; `completion`
     /// gets its value once that commit is durable, or the error.
@@ -59,7 +51,7 @@ final class GroupCommitWriter: @unchecked Sendable {
             }
         }
         condition.lock()
-        guard !stopping else {
+        guard !thread.stopping else {
             condition.unlock()
             completion(.failure(SQLiteError(code: 21, message: "the store is shutting down")))
             return
@@ -84,21 +76,13 @@ final class GroupCommitWriter: @unchecked Sendable {
     }
 
     /// Finishes queued jobs, then stops the thread.
-    func stop() {
-        condition.lock()
-        let first = !stopping
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        // Only the first caller waits; the thread signals its end once.
-        if first && thread != nil { stopped.wait() }
-    }
+    func stop() { thread.stop() }
 
     private func loop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
-            if pending.isEmpty && stopping {
+            while pending.isEmpty && !thread.stopping { condition.wait() }
+            if pending.isEmpty && thread.stopping {
                 condition.unlock()
                 break
             }
@@ -109,7 +93,6 @@ final class GroupCommitWriter: @unchecked Sendable {
             commit(&batch)
             betweenCommits?(connection)
         }
-        stopped.signal()
     }
 
     /// Runs and commits `batch`, then hands it (emptied here) to the completion queue.

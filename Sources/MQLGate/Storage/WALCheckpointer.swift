@@ -30,10 +30,7 @@ final class WALCheckpointer: @unchecked Sendable {
     let interval: Duration
     let restartFrames: Int32
     private let connection: SQLiteConnection
-    private let condition = NSCondition()
-    private var stopping = false
-    private var thread: Thread?
-    private let stopped = DispatchSemaphore(value: 0)
+    private let thread = StorageThread(name: "mqlgate.checkpoint", quality: .utility)
     /// The last round's WAL size and frames copied, for the writer.
     private let progress = Mutex<(log: Int32, copied: Int32)>((0, 0))
 
@@ -44,22 +41,9 @@ final class WALCheckpointer: @unchecked Sendable {
         self.restartFrames = restartFrames
     }
 
-    func start() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "mqlgate.checkpoint"
-        thread.qualityOfService = .utility
-        self.thread = thread
-        thread.start()
-    }
+    func start() { thread.start { [self] in loop() } }
 
-    func stop() {
-        condition.lock()
-        let first = !stopping
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        if first && thread != nil { stopped.wait() }
-    }
+    func stop() { thread.stop() }
 
     /// On the writer's thread, between commits: lets the WAL start over when it is due (see the type's comment).
     func restartIfDue(on writer: SQLiteConnection) {
@@ -82,10 +66,10 @@ final class WALCheckpointer: @unchecked Sendable {
     private func loop() {
         var lastCopied: Int32 = 0
         while true {
-            condition.lock()
-            if !stopping { _ = condition.wait(until: Date(timeIntervalSinceNow: interval.seconds)) }
-            let done = stopping
-            condition.unlock()
+            thread.condition.lock()
+            if !thread.stopping { _ = thread.condition.wait(until: Date(timeIntervalSinceNow: interval.seconds)) }
+            let done = thread.stopping
+            thread.condition.unlock()
             if done { break }
 
             let started = ContinuousClock.now
@@ -99,7 +83,6 @@ final class WALCheckpointer: @unchecked Sendable {
             if copied != lastCopied { onCheckpoint?(Int(log), ContinuousClock.now - started) }
             lastCopied = copied
         }
-        stopped.signal()
     }
 }
 

@@ -19,12 +19,10 @@ final class WALSyncer: @unchecked Sendable {
     var onSync: (@Sendable (Duration, Int) -> Void)?
 
     private let descriptor: Int32
-    private let condition = NSCondition()
+    private let thread = StorageThread(name: "mqlgate.wal-sync", quality: .userInitiated)
+    private var condition: NSCondition { thread.condition }
     private var pending: [(Error?) -> Void] = []
     private var failure: Error?
-    private var stopping = false
-    private var thread: Thread?
-    private let stopped = DispatchSemaphore(value: 0)
 
     /// Opens the WAL file; the database must already be in WAL mode with the file present.
     init(walPath: String) throws {
@@ -37,13 +35,7 @@ final class WALSyncer: @unchecked Sendable {
 
     deinit { close(descriptor) }
 
-    func start() {
-        let thread = Thread { [self] in loop() }
-        thread.name = "mqlgate.wal-sync"
-        thread.qualityOfService = .userInitiated
-        self.thread = thread
-        thread.start()
-    }
+    func start() { thread.start { [self] in loop() } }
 
     /// Runs `completion` once everything written to the WAL before this call
     /// is on disk, with the error if that could not be made so.
@@ -55,20 +47,13 @@ final class WALSyncer: @unchecked Sendable {
     }
 
     /// Syncs and completes what is pending, then stops the thread.
-    func stop() {
-        condition.lock()
-        let first = !stopping
-        stopping = true
-        condition.signal()
-        condition.unlock()
-        if first && thread != nil { stopped.wait() }
-    }
+    func stop() { thread.stop() }
 
     private func loop() {
         while true {
             condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
-            if pending.isEmpty && stopping {
+            while pending.isEmpty && !thread.stopping { condition.wait() }
+            if pending.isEmpty && thread.stopping {
                 condition.unlock()
                 break
             }
@@ -84,6 +69,5 @@ final class WALSyncer: @unchecked Sendable {
             let outcome = failure
             batch.forEach { $0(outcome) }
         }
-        stopped.signal()
     }
 }

@@ -1,0 +1,43 @@
+import Foundation
+
+/// A named thread that runs one loop, the condition that loop waits on, and
+/// an orderly stop. The storage's writer, WAL syncer and checkpointer are
+/// each one: the loop reads `stopping` under `condition`, finishes what it
+/// must, and returns; `stop()` returns once it has.
+final class StorageThread: @unchecked Sendable {
+    /// Guards the owner's queue and `stopping`; signalled on new work and on stop.
+    let condition = NSCondition()
+    /// Set by `stop()`. Read it with `condition` locked.
+    private(set) var stopping = false
+    private let name: String
+    private let quality: QualityOfService
+    private var thread: Thread?
+    private let stopped = DispatchSemaphore(value: 0)
+
+    init(name: String, quality: QualityOfService) {
+        self.name = name
+        self.quality = quality
+    }
+
+    func start(_ loop: @escaping @Sendable () -> Void) {
+        let thread = Thread { [stopped] in
+            loop()
+            stopped.signal()
+        }
+        thread.name = name
+        thread.qualityOfService = quality
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Asks the loop to finish and waits until it has. Only the first caller
+    /// waits; the loop ends once.
+    func stop() {
+        condition.lock()
+        let first = !stopping
+        stopping = true
+        condition.signal()
+        condition.unlock()
+        if first && thread != nil { stopped.wait() }
+    }
+}
