@@ -75,6 +75,26 @@ struct WALTests {
     }
 }
 
+extension WALTests {
+    /// A sync that fails is never reported as durable, and nothing after it is either.
+    @Test func aFailedSyncFailsEveryLaterCompletion() throws {
+        // fdatasync on a character device fails (EINVAL), as it would on a disk error.
+        let syncer = try WALSyncer(walPath: "/dev/null")
+        syncer.start()
+        let failures = Counter()
+        for _ in 0..<2 {
+            let done = DispatchSemaphore(value: 0)
+            syncer.afterSync { error in
+                if error != nil { failures.add(1) }
+                done.signal()
+            }
+            done.wait()
+        }
+        syncer.stop()
+        #expect(failures.value == 2)
+    }
+}
+
 /// Values reported from other threads, in order.
 final class Recorder: @unchecked Sendable {
     private let lock = NSLock()
