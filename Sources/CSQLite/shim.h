@@ -6,6 +6,13 @@
 // SQLITE_TRANSIENT is a cast macro Swift cannot import.
 static inline sqlite3_destructor_type mqlgate_sqlite_transient(void) { return SQLITE_TRANSIENT; }
 
+// Process-wide settings, before the first connection opens: no memory
+// statistics, whose global mutex every allocation would otherwise take.
+// (sqlite3_config is variadic, which Swift cannot call.)
+static inline int mqlgate_sqlite_configure(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 // Syncs a connection's main database file through SQLite's own file handle
 // (opening and closing a second descriptor would drop SQLite's POSIX locks).
 static inline int mqlgate_sqlite_sync_main(sqlite3 *db) {

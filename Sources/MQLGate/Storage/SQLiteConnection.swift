@@ -18,7 +18,11 @@ public final class SQLiteConnection {
     let handle: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
+    /// Applied once, before the first connection: SQLite refuses configuration after it has initialised.
+    private static let configured: Int32 = mqlgate_sqlite_configure()
+
     public init(path: String, readOnly: Bool = false) throws {
+        _ = Self.configured
         var db: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let status = sqlite3_open_v2(path, &db, flags, nil)
