@@ -79,17 +79,12 @@ final class GroupCommitWriter: @unchecked Sendable {
     func stop() { thread.stop() }
 
     private func loop() {
-        while true {
-            condition.lock()
-            while pending.isEmpty && !thread.stopping { condition.wait() }
-            if pending.isEmpty && thread.stopping {
-                condition.unlock()
-                break
-            }
+        while var batch = thread.nextWork({ () -> [Job]? in
+            guard !pending.isEmpty else { return nil }
             let count = min(pending.count, maxJobsPerCommit)
-            var batch = Array(pending.prefix(count))
-            pending.removeFirst(count)
-            condition.unlock()
+            defer { pending.removeFirst(count) }
+            return Array(pending.prefix(count))
+        }) {
             commit(&batch)
             betweenCommits?(connection)
         }

@@ -30,6 +30,18 @@ final class StorageThread: @unchecked Sendable {
         thread.start()
     }
 
+    /// For the loop: waits until `take`, called with `condition` locked, hands
+    /// over work; `nil` once stopping with nothing left, when the loop should end.
+    func nextWork<Work>(_ take: () -> Work?) -> Work? {
+        condition.lock()
+        defer { condition.unlock() }
+        while true {
+            if let work = take() { return work }
+            if stopping { return nil }
+            condition.wait()
+        }
+    }
+
     /// Asks the loop to finish and waits until it has. Only the first caller
     /// waits; the loop ends once.
     func stop() {

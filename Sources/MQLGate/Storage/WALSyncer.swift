@@ -50,17 +50,11 @@ final class WALSyncer: @unchecked Sendable {
     func stop() { thread.stop() }
 
     private func loop() {
-        while true {
-            condition.lock()
-            while pending.isEmpty && !thread.stopping { condition.wait() }
-            if pending.isEmpty && thread.stopping {
-                condition.unlock()
-                break
-            }
-            let batch = pending
-            pending = []
-            condition.unlock()
-
+        while let batch = thread.nextWork({ () -> [(Error?) -> Void]? in
+            guard !pending.isEmpty else { return nil }
+            defer { pending = [] }
+            return pending
+        }) {
             let started = ContinuousClock.now
             if failure == nil, fdatasync(descriptor) != 0 {
                 failure = SQLiteError(code: 10, message: "fdatasync of the WAL failed: \(String(cString: strerror(errno)))")
