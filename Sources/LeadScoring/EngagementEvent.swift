@@ -79,9 +79,7 @@ public struct EngagementEvent: Hashable, Sendable {
             default: unknown.append(key)
             }
         }
-        if unknownMembers == .reject {
-            for key in unknown.sorted() { r.fail(key, "unknown member \"\(key)\"") }
-        }
+        if unknownMembers == .reject { r.rejectUnknown(unknown) }
 
         var eventId: String?
         if let value = eventIdValue, value != .null {

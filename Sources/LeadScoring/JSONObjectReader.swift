@@ -21,9 +21,12 @@ struct JSONObjectReader {
     mutating func rejectUnknown(known: Set<String>, ignored: Set<String> = []) {
         // Sorting only when something is wrong keeps the common case allocation-free.
         guard members.keys.contains(where: { !known.contains($0) && !ignored.contains($0) }) else { return }
-        for key in members.keys.sorted() where !known.contains(key) && !ignored.contains(key) {
-            fail(key, "unknown member \"\(key)\"")
-        }
+        rejectUnknown(members.keys.filter { !known.contains($0) && !ignored.contains($0) })
+    }
+
+    /// Flags these members as unknown, in sorted order.
+    mutating func rejectUnknown(_ names: [String]) {
+        for key in names.sorted() { fail(key, "unknown member \"\(key)\"") }
     }
 
     /// A trimmed, non-empty string; `null`, absence and `""` all read as `nil`.

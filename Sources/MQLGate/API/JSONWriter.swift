@@ -52,7 +52,8 @@ enum JSONWriter {
     static func writeString(_ s: String, into out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
         // Runs without anything to escape are copied whole; most strings are one such run.
-        let copied: Void? = s.utf8.withContiguousStorageIfAvailable { bytes in
+        var s = s
+        s.withUTF8 { bytes in
             var runStart = 0
             for index in 0..<bytes.count {
                 let byte = bytes[index]
@@ -62,11 +63,6 @@ enum JSONWriter {
                 runStart = index + 1
             }
             out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...]))
-        }
-        if copied == nil {
-            for byte in s.utf8 {
-                if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") { writeEscape(byte, into: &out) } else { out.append(byte) }
-            }
         }
         out.append(UInt8(ascii: "\""))
     }

@@ -43,16 +43,6 @@ public struct ServiceConfiguration: Sendable {
 
     public var http = ServiceConfiguration.defaultHTTP()
     public var dataDirectory = "./data"
-
-    /// The HTTP server's defaults, but one event loop fewer than there are
-    /// cores (at least one): the group-commit writer, the WAL syncer and the
-    /// checkpointer, which every acknowledged write waits for, keep a core
-    /// to run on instead of being preempted by busy event loops.
-    public static func defaultHTTP() -> HTTPServerConfiguration {
-        var http = HTTPServerConfiguration()
-        http.eventLoops = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1)
-        return http
-    }
     public var apiKeys: [String] = []
     public var rateLimitPerSecond: Double = 500
     public var rateLimitBurst: Double = 1000
@@ -67,6 +57,16 @@ public struct ServiceConfiguration: Sendable {
     public var webhookRetrySchedule: [Duration] = WebhookDispatcher.defaultSchedule
 
     public init() {}
+
+    /// The HTTP server's defaults, but one event loop fewer than there are
+    /// cores (at least one): the group-commit writer, the WAL syncer and the
+    /// checkpointer, which every acknowledged write waits for, keep a core
+    /// to run on instead of being preempted by busy event loops.
+    public static func defaultHTTP() -> HTTPServerConfiguration {
+        var http = HTTPServerConfiguration()
+        http.eventLoops = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))) - 1)
+        return http
+    }
 
     /// A problem in the configuration, located in its file.
     public struct Issue: Error, CustomStringConvertible, Sendable {

@@ -49,23 +49,11 @@ public final class ServiceMetrics: Sendable {
             descriptor: descriptor("commit_batch_size", "jobs", "Write jobs sharing one durable commit."),
             buckets: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024]
         )
-        commitDuration = registry.makeDurationHistogram(
-            descriptor: descriptor("commit_duration", "seconds", "Time to run and commit one batch on the writer; the sync that makes it durable follows on its own thread (wal_sync_duration)."),
-            buckets: Self.latencyBuckets
-        )
-        walSyncDuration = registry.makeDurationHistogram(
-            descriptor: descriptor("wal_sync_duration", "seconds", "Time of one fdatasync of the WAL, which makes the commits before it durable."),
-            buckets: Self.latencyBuckets
-        )
+        commitDuration = Self.latency(registry, "commit_duration", "Time to run and commit one batch on the writer; the sync that makes it durable follows on its own thread (wal_sync_duration).")
+        walSyncDuration = Self.latency(registry, "wal_sync_duration", "Time of one fdatasync of the WAL, which makes the commits before it durable.")
         walFrames = registry.makeGauge(descriptor: descriptor("wal_size", "frames", "Pages in the write-ahead log after the last checkpoint round."))
-        checkpointDuration = registry.makeDurationHistogram(
-            descriptor: descriptor("checkpoint_duration", "seconds", "Time of one background checkpoint round that copied WAL frames into the database."),
-            buckets: Self.latencyBuckets
-        )
-        walRestartDuration = registry.makeDurationHistogram(
-            descriptor: descriptor("wal_restart_duration", "seconds", "Time the writer paused to copy the WAL's last frames so that it could start over."),
-            buckets: Self.latencyBuckets
-        )
+        checkpointDuration = Self.latency(registry, "checkpoint_duration", "Time of one background checkpoint round that copied WAL frames into the database.")
+        walRestartDuration = Self.latency(registry, "wal_restart_duration", "Time the writer paused to copy the WAL's last frames so that it could start over.")
         webhookDeliveries = registry.makeCounter(descriptor: descriptor("webhook_deliveries", "total", "Webhook deliveries acknowledged with 2xx."))
         webhookFailures = registry.makeCounter(descriptor: descriptor("webhook_failures", "total", "Webhook delivery attempts that failed."))
 
@@ -83,6 +71,14 @@ public final class ServiceMetrics: Sendable {
             collectors[route] = RouteCollectors(latency: latency, byStatus: byStatus)
         }
         self.routes = collectors
+    }
+
+    /// A histogram of durations with the latency buckets.
+    private static func latency(_ registry: PrometheusCollectorRegistry, _ name: String, _ help: String) -> DurationHistogram {
+        registry.makeDurationHistogram(
+            descriptor: MetricNameDescriptor(namespace: "mqlgate", metricName: name, unitName: "seconds", helpText: help),
+            buckets: latencyBuckets
+        )
     }
 
     private static func requestCounter(_ registry: PrometheusCollectorRegistry, route: String, status: Int) -> Counter {
