@@ -25,6 +25,9 @@ struct SeedScenarioTests {
 
         let lead = try await harness.get("/v1/leads/vera.sales@acme-software.com")
         #expect(lead.json["stage"] as? String == "mql")
+        // The stage filter reads the stored column, which ingestion sets only when the stage moves.
+        #expect(try await harness.get("/v1/leads?stage=mql").items.compactMap { $0["id"] as? String } == [lead.json["id"] as? String])
+        #expect(try await harness.get("/v1/leads?stage=lead").items.isEmpty)
         let reasons = lead.json["reasons"] as? [[String: Any]] ?? []
         let sum = reasons.compactMap { $0["points"] as? Double }.reduce(0, +)
         #expect(abs(sum - (lead.json["score"] as? Double ?? -1)) < 0.001)
@@ -97,6 +100,8 @@ struct SeedScenarioTests {
         let sql = try await harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"sql","reason":"budget confirmed"}"#)
         #expect(sql.json["status"] as? String == "sql")
         #expect(try await harness.get("/v1/leads/vera.sales@acme-software.com").json["stage"] as? String == "sql")
+        #expect(try await harness.get("/v1/leads?stage=sql").items.count == 1)
+        #expect(try await harness.get("/v1/leads?stage=mql").items.isEmpty)
         // Sales owns the lead now: a late rejection of an SQL is refused, not silently applied.
         #expect(try await harness.post("/v1/handoffs/\(handoffID)/feedback", #"{"outcome":"accepted"}"#).status == 409)
         let funnel = try await harness.get("/v1/funnel").json

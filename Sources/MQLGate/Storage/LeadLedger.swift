@@ -186,8 +186,9 @@ final class LeadLedger {
         handoff.feedback.append(HandoffRecord.Feedback(outcome: outcome, reason: reason, owner: owner, at: now))
         try HandoffRows.update(db, handoff)
         try recordChanges(decision.changes, leadID: working.id)
+        let stageChanged = decision.state.stage != working.lifecycle.stage
         working.lifecycle = decision.state
-        try updateLeadRow(working, score: try scorer.summary(of: working.state, at: now).score, now: now)
+        try updateLeadRow(working, score: try scorer.summary(of: working.state, at: now).score, stageChanged: stageChanged, now: now)
         remember(working)
         try enqueue(type: "handoff.feedback", handoff: handoff, now: now)
         return handoff
@@ -251,6 +252,7 @@ final class LeadLedger {
     /// and outbox rows when it qualifies, and persists the lead.
     private func settle(_ working: inout WorkingLead, now: Timestamp) throws -> LeadRecord {
         let result = try scorer.result(of: working.state, at: now)
+        let stageBefore = working.lifecycle.stage
         let decision = scorer.lifecycle.evaluate(working.lifecycle, result: result, at: now)
         if decision.changed {
             try recordChanges(decision.changes, leadID: working.id)
@@ -274,7 +276,7 @@ final class LeadLedger {
         if working.isNew {
             try insertLeadRow(working, now: now)
         }
-        try updateLeadRow(working, score: result.score, now: now)
+        try updateLeadRow(working, score: result.score, stageChanged: working.lifecycle.stage != stageBefore, now: now)
         working.isNew = false
         working.profileChanged = false
         return LeadRecord(
@@ -313,16 +315,21 @@ final class LeadLedger {
             ).run()
     }
 
-    private func updateLeadRow(_ working: WorkingLead, score: Points, now: Timestamp) throws {
+    /// Writes the lead's row. The stage is set only when it changed: SQLite
+    /// rewrites the entry of every index whose column is assigned, even to
+    /// the same value, and `leads_stage` would cost two B-tree updates per event.
+    private func updateLeadRow(_ working: WorkingLead, score: Points, stageChanged: Bool, now: Timestamp) throws {
         var values: [SQLiteValue] = [
-            .text(working.lifecycle.stage.rawValue), .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value),
+            .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value),
             .blob(try StoredJSON.encodeState(working.state)), .text(scorer.model.fingerprintHex), .integer(now.milliseconds),
         ]
         let profile = working.profileChanged ? ", profile = ?" : ""
         if working.profileChanged { values.append(.blob(JSONWriter.bytes(working.lead.jsonValue))) }
+        let stage = stageChanged ? ", stage = ?" : ""
+        if stageChanged { values.append(.text(working.lifecycle.stage.rawValue)) }
         values.append(.text(working.id))
         try db.statement("""
-            UPDATE leads SET stage = ?, lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?\(profile)
+            UPDATE leads SET lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?\(profile)\(stage)
             WHERE id = ?
             """).bind(values).run()
     }
