@@ -6,24 +6,35 @@ import Testing
 @Suite("Graceful shutdown")
 struct ShutdownTests {
     @Test func inFlightRequestFinishesAndNewConnectionsAreRefused() async throws {
-        let server = try TestServer()
+        // The handler holds its answer until the test lets it go, so the request
+        // is in flight when shutdown begins however slowly this machine runs.
+        let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
+        let server = try TestServer(routes: { router in
+            router.add("GET", "/held") { _, sink in
+                DispatchQueue.global().async {
+                    started.signal()
+                    release.wait()
+                    sink.send(HTTPResponse(status: .ok, contentType: "text/plain", body: "released"))
+                }
+            }
+        })
         let port = server.port
         let busy = try server.client()
         let idle = try server.client()
         #expect(await idle.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
-        busy.send("GET /slow/1500 HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
-        let started = Date()
-        // Begun here, not in a task: on a busy machine a task may start only after the handler finished.
+        busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
+        await Task.detached { started.wait() }.value
+        let begun = Date()
         server.server.beginShutdown()
         let stopping = Task { await server.server.waitUntilStopped() }
         // The idle keep-alive connection is closed right away...
         #expect(await idle.waitForClose())
-        #expect(Date().timeIntervalSince(started) < 1)
+        #expect(Date().timeIntervalSince(begun) < 1)
         // ...the busy one gets its answer, told the connection is ending.
+        release.signal()
         let response = try #require(await busy.readResponse())
         #expect(response.status == 200)
-        #expect(response.text == "slept 1500")
+        #expect(response.text == "released")
         #expect(response.header("connection") == "close")
         await stopping.value
         #expect((try? RawClient(port: port)) == nil)
