@@ -62,6 +62,7 @@ public final class RawClient {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
             if n <= 0 { return }
             offset += n
         }
@@ -70,7 +71,7 @@ public final class RawClient {
     /// Reads more bytes; false on close or timeout.
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+        let n = Self.receive(fd, into: &chunk)
         guard n > 0 else { return false }
         buffer.append(contentsOf: chunk[0..<n])
         return true
@@ -105,10 +106,21 @@ public final class RawClient {
     public func waitForClose() -> Bool {
         while true {
             var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let n = Self.receive(fd, into: &chunk)
             if n == 0 { return true }
             if n < 0 { return errno == ECONNRESET }
             buffer.append(contentsOf: chunk[0..<n])
+        }
+    }
+
+    /// `recv`, again when a signal interrupted it: with SO_RCVTIMEO set, Linux
+    /// does not restart it even under SA_RESTART, and the test process gets
+    /// signals (the shutdown tests send itself SIGUSR2) while other tests wait here.
+    private static func receive(_ fd: Int32, into chunk: inout [UInt8]) -> Int {
+        while true {
+            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n < 0 && errno == EINTR { continue }
+            return n
         }
     }
 

@@ -49,6 +49,16 @@ final class WALSyncer: @unchecked Sendable {
     /// Syncs and completes what is pending, then stops the thread.
     func stop() { thread.stop() }
 
+    /// `fdatasync`, again if a signal interrupted it before it began: only a
+    /// real I/O error may make the failure sticky.
+    private static func sync(_ descriptor: Int32) -> Int32 {
+        while true {
+            let status = fdatasync(descriptor)
+            if status != 0 && errno == EINTR { continue }
+            return status
+        }
+    }
+
     private func loop() {
         while let batch = thread.nextWork({ () -> [(Error?) -> Void]? in
             guard !pending.isEmpty else { return nil }
@@ -56,7 +66,7 @@ final class WALSyncer: @unchecked Sendable {
             return pending
         }) {
             let started = ContinuousClock.now
-            if failure == nil, fdatasync(descriptor) != 0 {
+            if failure == nil, Self.sync(descriptor) != 0 {
                 failure = SQLiteError(code: 10, message: "fdatasync of the WAL failed: \(String(cString: strerror(errno)))")
             }
             onSync?(ContinuousClock.now - started, batch.count)
