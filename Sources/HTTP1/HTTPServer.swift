@@ -45,9 +45,11 @@ public final class HTTPServer: Sendable {
         var listeners: [Int32] = []
         do {
             for _ in 0..<count {
-                // Asked for any free port: the first listener picks it alone, so the
-                // kernel cannot hand it a port another SO_REUSEPORT group already uses.
-                let fd = try Self.listen(host: configuration.host, port: port, joinGroupBeforeBind: port != 0)
+                // The first listener binds alone, then opens the group to its siblings.
+                // Joining before bind would let it join a group another process already
+                // holds on that port (a second instance, or anything binding port 0 in
+                // between), and the kernel would split connections between the two.
+                let fd = try Self.listen(host: configuration.host, port: port, joinGroupBeforeBind: !listeners.isEmpty)
                 listeners.append(fd)
                 if port == 0 { port = Self.localPort(fd) }
             }

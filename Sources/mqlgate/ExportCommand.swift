@@ -29,7 +29,8 @@ struct ExportCommand: ParsableCommand {
             FileHandle.standardError.write(Data("no database in \(dataDirectory)\n".utf8))
             throw ExitCode(2)
         }
-        let store = try SQLiteLeadStore(directory: dataDirectory, scorer: LeadScorer(model: model))
+        // Only reads, beside a server that may be running on the directory (WAL readers never block it).
+        let store = try SQLiteLeadStore(directory: dataDirectory, scorer: LeadScorer(model: model), exclusive: false)
         defer { store.close() }
         let output = FileHandle.standardOutput
         let count = try store.export(kind == .leads ? .leads : .handoffs) { line in output.write(Data(line + [0x0A])) }

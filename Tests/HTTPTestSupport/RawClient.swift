@@ -8,6 +8,8 @@ import Glibc
 public final class RawClient {
     public let fd: Int32
     private var buffer: [UInt8] = []
+    /// Why the last read gave no response, for a test's failure message.
+    public private(set) var failure: String?
 
     public struct Response: Sendable {
         public var status: Int
@@ -72,7 +74,11 @@ public final class RawClient {
     private func fill() -> Bool {
         var chunk = [UInt8](repeating: 0, count: 65536)
         let n = Self.receive(fd, into: &chunk)
-        guard n > 0 else { return false }
+        guard n > 0 else {
+            let reason = n == 0 ? "the server closed the connection" : "recv failed: \(String(cString: strerror(errno)))"
+            failure = "\(reason) after \(buffer.count) unread bytes"
+            return false
+        }
         buffer.append(contentsOf: chunk[0..<n])
         return true
     }
@@ -88,7 +94,10 @@ public final class RawClient {
         buffer.removeFirst(headEnd! + 4)
         var lines = head.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst().split(separator: " ", maxSplits: 2)
-        guard statusLine.count >= 2, let status = Int(statusLine[1]) else { return nil }
+        guard statusLine.count >= 2, let status = Int(statusLine[1]) else {
+            failure = "unreadable status line in: \(head.prefix(200))"
+            return nil
+        }
         let headers = lines.map { line -> (String, String) in
             let parts = line.split(separator: ":", maxSplits: 1)
             return (String(parts[0]), parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : "")

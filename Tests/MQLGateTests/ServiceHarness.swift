@@ -78,7 +78,9 @@ final class ServiceHarness: @unchecked Sendable {
             text += "Content-Length: \(payload.utf8.count)\r\n"
         }
         for (name, value) in headers { text += "\(name): \(value)\r\n" }
-        guard let response = client.roundTrip(text + "\r\n" + payload) else { throw POSIXError(.ECONNRESET) }
+        guard let response = client.roundTrip(text + "\r\n" + payload) else {
+            throw HarnessError.noResponse("\(method) \(path): \(client.failure ?? "no response")")
+        }
         return APIResponse(raw: response)
     }
 
@@ -115,5 +117,13 @@ struct RawClientBox {
         guard let client = try? RawClient(port: port, timeout: 10) else { return 0 }
         let request = "POST \(path) HTTP/1.1\r\nHost: test\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: \(json.utf8.count)\r\n\r\n\(json)"
         return client.roundTrip(request)?.status ?? 0
+    }
+}
+
+/// A request of the harness that got no HTTP response, and why.
+enum HarnessError: Error, CustomStringConvertible {
+    case noResponse(String)
+    var description: String {
+        switch self { case .noResponse(let why): "no response to \(why)" }
     }
 }

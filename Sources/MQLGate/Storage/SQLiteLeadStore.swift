@@ -14,11 +14,18 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     let readers: ReadConnectionPool
     private let currentScorer: Mutex<LeadScorer>
     private let metrics: ServiceMetrics?
+    private let lock: DataDirectoryLock?
 
     /// Opens (creating if needed) `directory/mqlgate.sqlite3` and migrates it.
     /// - Parameter subscriptions: event type → webhook endpoints that get a delivery for each such message.
-    public init(directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil, subscriptions: [String: [String]] = [:]) throws {
+    /// - Parameter exclusive: take the directory for this process alone (a
+    ///   serving store must; a reader beside it, such as an export, must not).
+    public init(
+        directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil, subscriptions: [String: [String]] = [:],
+        exclusive: Bool = true
+    ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        lock = exclusive ? try DataDirectoryLock(directory: directory) : nil
         path = (directory as NSString).appendingPathComponent("mqlgate.sqlite3")
         let connection = try SQLiteConnection(path: path)
         // Migrations commit with SQLite's own sync (FULL); from then on the
@@ -70,6 +77,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         writer.stop()
         syncer.stop()
         checkpointer.stop()
+        lock?.release()
     }
 
     // MARK: Writes
