@@ -23,4 +23,16 @@ static inline int mqlgate_sqlite_sync_main(sqlite3 *db) {
     return file->pMethods->xSync(file, SQLITE_SYNC_NORMAL);
 }
 
+// Records the WAL's size in frames after every commit of a connection into
+// *frames (the hook runs on the committing thread). Replaces SQLite's own
+// auto-checkpoint hook, which mqlgate turns off anyway.
+static int mqlgate_sqlite_wal_frames_hook(void *frames, sqlite3 *db, const char *name, int count) {
+    (void)db; (void)name;
+    *(int *)frames = count;
+    return SQLITE_OK;
+}
+static inline void mqlgate_sqlite_record_wal_frames(sqlite3 *db, int *frames) {
+    sqlite3_wal_hook(db, mqlgate_sqlite_wal_frames_hook, frames);
+}
+
 #endif

@@ -104,8 +104,9 @@ struct LimitTests {
         let response = try #require(await client.readResponse())
         #expect(response.status == 408)
         #expect(await client.waitForClose())
-        // Bounded by the 400 ms timeout, not the 10 s default (with room for a loaded machine).
-        #expect(Date().timeIntervalSince(started) < 8)
+        // Bounded by the 400 ms timeout, not the 10 s default (with room for a
+        // loaded machine: a full parallel test run has measured over 8 s here).
+        #expect(Date().timeIntervalSince(started) < 9.5)
         await server.stop()
     }
 

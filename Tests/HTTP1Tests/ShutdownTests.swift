@@ -47,8 +47,9 @@ struct ShutdownTests {
         try await Task.sleep(for: .milliseconds(50))
         let started = Date()
         await server.stop()
-        #expect(Date().timeIntervalSince(started) < 2)
-        // What matters is the bound above: shutdown does not wait for the 5 s handler.
+        // What matters is that shutdown does not wait for the 5 s handler (the
+        // 300 ms grace plus a loaded machine's scheduling stays well below it).
+        #expect(Date().timeIntervalSince(started) < 4)
     }
 
     @Test func sigtermTriggersShutdown() async throws {

@@ -33,7 +33,10 @@ public final class RawClient {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard result == 0 else {
-            Glibc.close(fd)
+            // Through close(), which marks it closed: a throwing init still runs
+            // deinit, and a second close of the number could close another test's
+            // descriptor (a server's connection or listener) that reused it.
+            close()
             throw POSIXError(.ECONNREFUSED)
         }
         setTimeout(timeout)

@@ -25,6 +25,7 @@ struct WALTests {
         let sizes = Recorder(), restarts = Counter()
         checkpointer.onCheckpoint = { frames, _ in sizes.append(frames) }
         checkpointer.onRestart = { _ in restarts.add(1) }
+        checkpointer.watch(writer)
         checkpointer.start()
         let row = [UInt8](repeating: 7, count: 3000)
         for batch in 0..<600 {
@@ -46,6 +47,29 @@ struct WALTests {
         let count = try writer.statement("SELECT count(*) FROM t")
         #expect(try count.step())
         #expect(count.int(0) == 2_400)
+    }
+
+    /// With the checkpointer's thread starved (here: never started), the
+    /// writer's own view of the WAL still bounds it.
+    @Test func aStarvedCheckpointerStillLeavesTheWALBounded() throws {
+        let path = try Self.temporaryDatabase()
+        let writer = try SQLiteConnection(path: path)
+        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        let checkpointer = try WALCheckpointer(path: path, interval: .seconds(3600), restartFrames: 256)
+        let restarts = Counter()
+        checkpointer.onRestart = { _ in restarts.add(1) }
+        checkpointer.watch(writer)
+        let row = [UInt8](repeating: 7, count: 3000)
+        for _ in 0..<600 {
+            try writer.transaction {
+                for _ in 0..<4 { try writer.statement("INSERT INTO t (body) VALUES (?)").bind(.blob(row)).run() }
+            }
+            checkpointer.restartIfDue(on: writer)
+        }
+        #expect(restarts.value >= 2)
+        // The file never grew past four times the restart size and one commit (frames of 4,096 + 24 bytes).
+        #expect(Self.walSize(path) <= 32 + (4 * 256 + 8) * 4120, "\(Self.walSize(path)) bytes")
     }
 
     /// Completions run in order, after the sync, on the syncer's thread.

@@ -22,7 +22,9 @@ final class DataDirectoryLock {
             let code = errno
             var owner = [UInt8](repeating: 0, count: 32)
             let count = pread(descriptor, &owner, owner.count, 0)
-            close(descriptor)
+            // Released here, and marked so: a throwing init still runs deinit,
+            // and closing the number twice could close another thread's new descriptor.
+            release()
             let pid = count > 0 ? String(decoding: owner[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
             if code == EWOULDBLOCK {
                 throw SQLiteError(code: 5, message: "the data directory \(directory) is in use by another mqlgate process (pid \(pid)); each data directory serves one process")

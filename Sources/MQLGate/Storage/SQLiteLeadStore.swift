@@ -58,6 +58,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             metrics?.walRestartDuration.record(duration)
         }
         let checkpointer = self.checkpointer
+        checkpointer.watch(connection)
         writer.betweenCommits = { connection in checkpointer.restartIfDue(on: connection) }
         syncer.start()
         checkpointer.start()

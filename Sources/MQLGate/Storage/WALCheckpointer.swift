@@ -19,7 +19,9 @@ import Synchronization
 /// (RESTART), a short pause, and its next commit writes the WAL from the
 /// start. Should checkpoints fall behind the writer by four times that, the
 /// writer copies everything before going on: back-pressure rather than an
-/// unbounded WAL. Checkpoints sync the WAL before and the database file
+/// unbounded WAL. That bound is checked against the WAL's size as the
+/// writer's own commits leave it (`watch(_:)`), not as this thread last saw
+/// it, so a checkpointer starved of CPU cannot let the WAL run past it. Checkpoints sync the WAL before and the database file
 /// after copying (`synchronous=NORMAL`), as SQLite's own do.
 final class WALCheckpointer: @unchecked Sendable {
     /// Called after each round that copied frames, with the WAL's size in frames and the round's duration.
@@ -33,12 +35,23 @@ final class WALCheckpointer: @unchecked Sendable {
     private let thread = StorageThread(name: "mqlgate.checkpoint", quality: .utility)
     /// The last round's WAL size and frames copied, for the writer.
     private let progress = Mutex<(log: Int32, copied: Int32)>((0, 0))
+    /// The WAL's size after the writer's last commit; written and read on the writer's thread only.
+    private let writerFrames = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
 
     init(path: String, interval: Duration = .milliseconds(100), restartFrames: Int32 = 16_384) throws {
         connection = try SQLiteConnection(path: path)
         try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
         self.interval = interval
         self.restartFrames = restartFrames
+        writerFrames.initialize(to: 0)
+    }
+
+    deinit { writerFrames.deallocate() }
+
+    /// Follows the WAL's size through the writer's commits; call once, before
+    /// the writer's first commit, on the connection `restartIfDue` gets.
+    func watch(_ writer: SQLiteConnection) {
+        mqlgate_sqlite_record_wal_frames(writer.handle, writerFrames)
     }
 
     func start() { thread.start { [self] in loop() } }
@@ -48,10 +61,12 @@ final class WALCheckpointer: @unchecked Sendable {
     /// On the writer's thread, between commits: lets the WAL start over when it is due (see the type's comment).
     func restartIfDue(on writer: SQLiteConnection) {
         let (log, copied) = progress.withLock { $0 }
-        guard log >= restartFrames, log - copied <= 512 || log >= 4 * restartFrames else { return }
+        let forced = writerFrames.pointee >= 4 * restartFrames
+        guard forced || (log >= restartFrames && log - copied <= 512) else { return }
         let started = ContinuousClock.now
         _ = Self.checkpoint(writer, mode: SQLITE_CHECKPOINT_RESTART)
         progress.withLock { $0 = (0, 0) }
+        writerFrames.pointee = 0
         onRestart?(ContinuousClock.now - started)
     }
 
