@@ -32,7 +32,7 @@ static int mqlgate_sqlite_wal_frames_hook(void *frames, sqlite3 *db, const char 
     return SQLITE_OK;
 }
 static inline void mqlgate_sqlite_record_wal_frames(sqlite3 *db, int *frames) {
-    sqlite3_wal_hook(db, mqlgate_sqlite_wal_frames_hook, frames);
+    sqlite3_wal_hook(db, frames ? mqlgate_sqlite_wal_frames_hook : 0, frames);
 }
 
 #endif

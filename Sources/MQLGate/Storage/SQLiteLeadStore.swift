@@ -76,6 +76,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     /// Finishes queued writes and their syncs, then stops checkpointing.
     public func close() {
         writer.stop()
+        checkpointer.unwatch(ledger.db)
         syncer.stop()
         checkpointer.stop()
         lock?.release()

@@ -21,8 +21,9 @@ import Synchronization
 /// writer copies everything before going on: back-pressure rather than an
 /// unbounded WAL. That bound is checked against the WAL's size as the
 /// writer's own commits leave it (`watch(_:)`), not as this thread last saw
-/// it, so a checkpointer starved of CPU cannot let the WAL run past it. Checkpoints sync the WAL before and the database file
-/// after copying (`synchronous=NORMAL`), as SQLite's own do.
+/// it, so a checkpointer starved of CPU cannot let the WAL run past it.
+/// Checkpoints sync the WAL before and the database file after copying
+/// (`synchronous=NORMAL`), as SQLite's own do.
 final class WALCheckpointer: @unchecked Sendable {
     /// Called after each round that copied frames, with the WAL's size in frames and the round's duration.
     var onCheckpoint: (@Sendable (Int, Duration) -> Void)?
@@ -52,6 +53,11 @@ final class WALCheckpointer: @unchecked Sendable {
     /// the writer's first commit, on the connection `restartIfDue` gets.
     func watch(_ writer: SQLiteConnection) {
         mqlgate_sqlite_record_wal_frames(writer.handle, writerFrames)
+    }
+
+    /// Stops following the writer (before this object goes, as the hook writes into it).
+    func unwatch(_ writer: SQLiteConnection) {
+        mqlgate_sqlite_record_wal_frames(writer.handle, nil)
     }
 
     func start() { thread.start { [self] in loop() } }
