@@ -1,12 +1,13 @@
 import Foundation
 
 /// The one thread that writes to the database. Every write is a job; the
-/// writer takes all pending jobs, runs each inside its own savepoint of
-/// one transaction and commits once. Each job's outcome is reported only
-/// when the commit is on disk: the `WALSyncer` syncs the WAL after the
-/// commit while this thread goes on with the next batch. Concurrent
-/// requests thereby share one commit and one sync, and a job that fails
-/// rolls back alone.
+/// writer takes all pending jobs, runs them in one transaction and commits
+/// once. Each job's outcome is reported only when the commit is on disk:
+/// the `WALSyncer` syncs the WAL after the commit while this thread goes on
+/// with the next batch. Concurrent requests thereby share one commit and
+/// one sync, and a job that fails rolls back alone: a batch in which a job
+/// fails is rolled back and run again with a savepoint per job (savepoints
+/// cost enough that the common, failure-free batch goes without them).
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Job {
         /// Reports `error` without running the work.
@@ -93,29 +94,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Runs and commits `batch`, then hands it (emptied here) to the completion queue.
     private func commit(_ batch: inout [Job]) {
         let started = ContinuousClock.now
-        var completions: [@Sendable (Error?) -> Void] = []
-        completions.reserveCapacity(batch.count)
-        do {
-            try connection.statement("BEGIN IMMEDIATE").run()
-        } catch {
-            // Without a transaction nothing may run; every job learns why.
-            batch.forEach { job in job.fail(error) }
-            return
-        }
         defer { connection.resetStatements() }
-        for job in batch {
-            // A savepoint per job: a failing job undoes only its own writes.
-            do {
-                try connection.statement("SAVEPOINT job").run()
-            } catch {
-                job.fail(error)
-                continue
-            }
-            let outcome = job.run(connection)
-            completions.append(outcome.complete)
-            if outcome.failed { try? connection.statement("ROLLBACK TO job").run() }
-            try? connection.statement("RELEASE job").run()
-        }
+        guard let completions = runTogether(batch) ?? runIsolated(batch) else { return }
         var commitError: Error?
         do {
             try connection.statement("COMMIT").run()
@@ -136,5 +116,56 @@ final class GroupCommitWriter: @unchecked Sendable {
             finished.forEach { $0(failure ?? syncError) }
             withExtendedLifetime(jobs) {}
         }
+    }
+
+    /// The common case: every job in one transaction, without savepoints (a
+    /// savepoint makes SQLite copy every page its job touches, a fifth of a
+    /// small job's cost). A job that fails before writing anything (a
+    /// handoff not found, say) leaves nothing to undo. Nil when a job failed
+    /// after writing: then the transaction is rolled back, with whatever the
+    /// jobs before it wrote, and `runIsolated` runs the batch again. Jobs only
+    /// write the database and the caches that `onCommitFailure` drops, so
+    /// running one again is safe.
+    private func runTogether(_ batch: [Job]) -> [@Sendable (Error?) -> Void]? {
+        guard (try? connection.statement("BEGIN IMMEDIATE").run()) != nil else { return nil }
+        var completions: [@Sendable (Error?) -> Void] = []
+        completions.reserveCapacity(batch.count)
+        for job in batch {
+            let changesBefore = connection.totalChanges
+            let outcome = job.run(connection)
+            if outcome.failed && connection.totalChanges != changesBefore {
+                try? connection.execute("ROLLBACK")
+                onCommitFailure?()
+                return nil
+            }
+            completions.append(outcome.complete)
+        }
+        return completions
+    }
+
+    /// Every job in a savepoint of its own, so a failing job undoes only its
+    /// own writes. Nil when no transaction could begin (every job was told why).
+    private func runIsolated(_ batch: [Job]) -> [@Sendable (Error?) -> Void]? {
+        do {
+            try connection.statement("BEGIN IMMEDIATE").run()
+        } catch {
+            batch.forEach { job in job.fail(error) }
+            return nil
+        }
+        var completions: [@Sendable (Error?) -> Void] = []
+        completions.reserveCapacity(batch.count)
+        for job in batch {
+            do {
+                try connection.statement("SAVEPOINT job").run()
+            } catch {
+                job.fail(error)
+                continue
+            }
+            let outcome = job.run(connection)
+            completions.append(outcome.complete)
+            if outcome.failed { try? connection.statement("ROLLBACK TO job").run() }
+            try? connection.statement("RELEASE job").run()
+        }
+        return completions
     }
 }

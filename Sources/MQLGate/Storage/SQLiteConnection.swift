@@ -76,6 +76,9 @@ public final class SQLiteConnection {
     /// Rows changed by the last statement.
     public var changes: Int { Int(sqlite3_changes(handle)) }
 
+    /// Rows changed since the connection opened.
+    public var totalChanges: Int64 { sqlite3_total_changes64(handle) }
+
     public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
 
     var lastMessage: String { String(cString: sqlite3_errmsg(handle)) }
