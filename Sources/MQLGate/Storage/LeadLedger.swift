@@ -30,7 +30,11 @@ final class LeadLedger {
     }
 
     let db: SQLiteConnection
-    var scorer: LeadScorer
+    private(set) var scorer: LeadScorer {
+        didSet { fingerprint = scorer.model.fingerprintHex }
+    }
+    /// The model's fingerprint as stored with every lead row, made once per model.
+    private var fingerprint: String
     /// Event type → the webhook endpoints subscribed to it.
     var subscriptions: [String: [String]] = [:]
     private var cache: [String: WorkingLead] = [:]
@@ -41,6 +45,7 @@ final class LeadLedger {
     init(db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000) {
         self.db = db
         self.scorer = scorer
+        fingerprint = scorer.model.fingerprintHex
         self.cacheLimit = cacheLimit
     }
 
@@ -321,7 +326,7 @@ final class LeadLedger {
     private func updateLeadRow(_ working: WorkingLead, score: Points, stageChanged: Bool, now: Timestamp) throws {
         var values: [SQLiteValue] = [
             .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value),
-            .blob(try StoredJSON.encodeState(working.state)), .text(scorer.model.fingerprintHex), .integer(now.milliseconds),
+            .blob(try StoredJSON.encodeState(working.state)), .text(fingerprint), .integer(now.milliseconds),
         ]
         let profile = working.profileChanged ? ", profile = ?" : ""
         if working.profileChanged { values.append(.blob(JSONWriter.bytes(working.lead.jsonValue))) }
