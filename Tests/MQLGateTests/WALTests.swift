@@ -10,6 +10,16 @@ struct WALTests {
         return directory + "/test.sqlite3"
     }
 
+    /// A connection set up as the service's writer (WAL, NORMAL, no
+    /// automatic checkpoints) on a fresh database with a table `t (id, body)`.
+    static func writerWithoutAutoCheckpoints() throws -> (String, SQLiteConnection) {
+        let path = try temporaryDatabase()
+        let writer = try SQLiteConnection(path: path)
+        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
+        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        return (path, writer)
+    }
+
     static func walSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
     }
@@ -17,10 +27,7 @@ struct WALTests {
     /// A writer that never waits for checkpoints must not grow the WAL
     /// without bound: the checkpointer's RESTART lets it start over.
     @Test func checkpointsLetTheWALStartOverUnderSustainedWrites() throws {
-        let path = try Self.temporaryDatabase()
-        let writer = try SQLiteConnection(path: path)
-        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
-        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        let (path, writer) = try Self.writerWithoutAutoCheckpoints()
         let checkpointer = try WALCheckpointer(path: path, interval: .milliseconds(5), restartFrames: 256)
         let sizes = Recorder(), restarts = Counter()
         checkpointer.onCheckpoint = { frames, _ in sizes.append(frames) }
@@ -52,10 +59,7 @@ struct WALTests {
     /// With the checkpointer's thread starved (here: never started), the
     /// writer's own view of the WAL still bounds it.
     @Test func aStarvedCheckpointerStillLeavesTheWALBounded() throws {
-        let path = try Self.temporaryDatabase()
-        let writer = try SQLiteConnection(path: path)
-        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0")
-        try writer.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body BLOB NOT NULL)")
+        let (path, writer) = try Self.writerWithoutAutoCheckpoints()
         let checkpointer = try WALCheckpointer(path: path, interval: .seconds(3600), restartFrames: 256)
         let restarts = Counter()
         checkpointer.onRestart = { _ in restarts.add(1) }
