@@ -10,13 +10,18 @@ import Foundation
 /// so a restart after a crash never finds a stale lock. The file holds the
 /// owner's pid, for the message a second process gets.
 final class DataDirectoryLock {
+    /// Why the directory could not be taken; the description is the whole message.
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
     private var descriptor: Int32
 
     init(directory: String) throws {
         let path = (directory as NSString).appendingPathComponent("mqlgate.lock")
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
-            throw SQLiteError(code: 14, message: "cannot open \(path): \(String(cString: strerror(errno)))")
+            throw Failure(description: "cannot open \(path): \(String(cString: strerror(errno)))")
         }
         guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
             let code = errno
@@ -27,9 +32,9 @@ final class DataDirectoryLock {
             release()
             let pid = count > 0 ? String(decoding: owner[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : "unknown"
             if code == EWOULDBLOCK {
-                throw SQLiteError(code: 5, message: "the data directory \(directory) is in use by another mqlgate process (pid \(pid)); each data directory serves one process")
+                throw Failure(description: "the data directory \(directory) is in use by another mqlgate process (pid \(pid)); each data directory serves one process")
             }
-            throw SQLiteError(code: 14, message: "cannot lock \(path): \(String(cString: strerror(code)))")
+            throw Failure(description: "cannot lock \(path): \(String(cString: strerror(code)))")
         }
         let pid = Array("\(getpid())\n".utf8)
         _ = ftruncate(descriptor, 0)
