@@ -306,7 +306,7 @@ final class Connection {
         keepAliveHTTP10 = !head.isHTTP11 && keepAlive
         isHeadRequest = head.method == "HEAD"
         acceptsGzip = head.headers.contains("accept-encoding") && ResponseEncoder.acceptsGzip(head.headers)
-        var request = HTTPRequest(
+        let request = HTTPRequest(
             method: head.method, target: head.target, headers: head.headers, body: content,
             trailers: chunkDecoder?.trailers ?? HTTPHeaders(), versionMinor: head.versionMinor,
             remoteAddress: remoteAddress, isSecure: transport.isSecure

@@ -8,10 +8,13 @@ struct ShutdownTests {
     @Test func inFlightRequestFinishesAndNewConnectionsAreRefused() async throws {
         // The handler holds its answer until the test lets it go, so the request
         // is in flight when shutdown begins however slowly this machine runs.
+        // Both waits block a thread of their own: on Linux, Swift's tasks and
+        // `DispatchQueue.global()` share one pool as wide as the machine has
+        // cores, and a wait there for work queued there can wait forever.
         let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
         let server = try TestServer(routes: { router in
             router.add("GET", "/held") { _, sink in
-                DispatchQueue.global().async {
+                Thread.detachNewThread {
                     started.signal()
                     release.wait()
                     sink.send(HTTPResponse(status: .ok, contentType: "text/plain", body: "released"))
@@ -23,7 +26,7 @@ struct ShutdownTests {
         let idle = try server.client()
         #expect(await idle.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
         busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
-        await Task.detached { started.wait() }.value
+        try await offCooperativePool { started.wait() }
         let begun = Date()
         server.server.beginShutdown()
         let stopping = Task { await server.server.waitUntilStopped() }

@@ -20,7 +20,7 @@ struct TLSTests {
         ]
         process.standardError = FileHandle.nullDevice
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         return (directory, cert, key)

@@ -27,7 +27,7 @@ struct CrashRecoveryTests {
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try launch(process)
             // "mqlgate listening on http://127.0.0.1:PORT"
             var line = Data()
             while !line.contains(UInt8(ascii: "\n")) {
@@ -172,7 +172,7 @@ struct ProcessLifecycleTests {
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        try launch(process)
         let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus != 0)

@@ -1,5 +1,6 @@
 import Foundation
 import HTTP1
+import HTTPTestSupport
 import MQLGate
 import Synchronization
 import Testing
@@ -215,7 +216,7 @@ struct WebhookDeliveryTests {
         let input = Pipe(), output = Pipe()
         process.standardInput = input
         process.standardOutput = output
-        try process.run()
+        try launch(process)
         input.fileHandleForWriting.write(Data(message))
         try input.fileHandleForWriting.close()
         let mac = output.fileHandleForReading.readDataToEndOfFile()

@@ -6,6 +6,7 @@ import HTTP1
 /// protocol: echo, slow and asynchronous handlers.
 final class TestServer: Sendable {
     let server: HTTPServer
+    private static let slowResponses = DispatchQueue(label: "test.slow-responses")
     var port: Int { server.port }
 
     init(configure: (inout HTTPServerConfiguration) -> Void = { _ in }, routes: (Router) -> Void = { _ in }) throws {
@@ -31,7 +32,8 @@ final class TestServer: Sendable {
         }
         router.add("GET", "/slow/{ms}") { request, sink in
             let ms = Int(request.pathParameters["ms"] ?? "0") ?? 0
-            DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(ms)) {
+            // A queue of its own: the global queue shares its threads with Swift's tasks, which tests may hold.
+            Self.slowResponses.asyncAfter(deadline: .now() + .milliseconds(ms)) {
                 sink.send(HTTPResponse(status: .ok, contentType: "text/plain", body: "slept \(ms)"))
             }
         }
