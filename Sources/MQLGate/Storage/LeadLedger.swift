@@ -13,6 +13,8 @@ final class LeadLedger {
     /// What a job knows about one lead while it works on it.
     struct WorkingLead {
         var id: String
+        /// The lead's integer key, which its events carry.
+        var key: Int64
         var lead: Lead
         var state: LeadScoreState
         var lifecycle: LifecycleState
@@ -30,7 +32,13 @@ final class LeadLedger {
     }
 
     let db: SQLiteConnection
-    private(set) var scorer: LeadScorer {
+    /// The active scorer, read in place: a struct held in a `var` is copied
+    /// (every array of its model retained and released) on each method call,
+    /// several times per event; a `let` behind a reference is borrowed.
+    var scorer: LeadScorer {
+        _read { yield scorerReference.value }
+    }
+    private var scorerReference: ScorerReference {
         didSet { fingerprint = scorer.model.fingerprintHex }
     }
     /// The model's fingerprint as stored with every lead row, made once per model.
@@ -40,11 +48,13 @@ final class LeadLedger {
     private var cache: [String: WorkingLead] = [:]
     private var idByEmail: [String: String] = [:]
     private let cacheLimit: Int
+    /// The last lead key handed out; only this writer assigns keys.
+    private var lastKey: Int64?
     private(set) var effects = Effects()
 
     init(db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000) {
         self.db = db
-        self.scorer = scorer
+        scorerReference = ScorerReference(scorer)
         fingerprint = scorer.model.fingerprintHex
         self.cacheLimit = cacheLimit
     }
@@ -81,7 +91,7 @@ final class LeadLedger {
             working.lead = Self.merge(existing.lead, with: update)
             working.profileChanged = working.lead != existing.lead
         } else {
-            working = makeLead(update, now: now)
+            working = try makeLead(update, now: now)
         }
         try scorer.update(&working.state, with: working.lead)
         let created = working.isNew
@@ -107,7 +117,7 @@ final class LeadLedger {
             return leads.count - 1
         }
         let insert = try db.statement(
-            "INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
+            "INSERT INTO events (event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
         )
         for index in events.indices {
             let slot: Int
@@ -128,7 +138,7 @@ final class LeadLedger {
                     idByEmail[email] = stored.id
                 } else {
                     // An event for an unknown e-mail creates a bare lead (spec §4).
-                    var working = makeLead(Lead(email: email), now: now)
+                    var working = try makeLead(Lead(email: email), now: now)
                     try scorer.update(&working.state, with: working.lead)
                     slot = add(working)
                     idByEmail[email] = working.id
@@ -145,7 +155,7 @@ final class LeadLedger {
             }
             let eventID = events[index].event.eventId!
             try insert.bind(
-                .text(eventID), .text(leads[slot].id), .text(events[index].event.type), .integer(events[index].event.occurredAt.milliseconds),
+                .text(eventID), .integer(leads[slot].key), .text(events[index].event.type), .integer(events[index].event.occurredAt.milliseconds),
                 .integer(now.milliseconds), .blob(events[index].document)
             ).run()
             if db.changes == 0 {
@@ -223,7 +233,7 @@ final class LeadLedger {
 
     /// Switches to another model; cached states belong to the old one.
     func replaceScorer(_ scorer: LeadScorer) {
-        self.scorer = scorer
+        scorerReference = ScorerReference(scorer)
         forgetCache()
     }
 
@@ -246,11 +256,22 @@ final class LeadLedger {
 
     // MARK: Internals
 
-    private func makeLead(_ lead: Lead, now: Timestamp) -> WorkingLead {
+    private func makeLead(_ lead: Lead, now: Timestamp) throws -> WorkingLead {
         WorkingLead(
-            id: Identifier.make("ld_", at: now.milliseconds), lead: lead, state: scorer.makeState(for: lead),
+            id: Identifier.make("ld_", at: now.milliseconds), key: try nextKey(), lead: lead, state: scorer.makeState(for: lead),
             lifecycle: .initial, createdAt: now, updatedAt: now, isNew: true
         )
+    }
+
+    /// A key no lead row has had. Keys of rolled-back leads are not reused,
+    /// which is harmless: they only need to be unique.
+    private func nextKey() throws -> Int64 {
+        if lastKey == nil {
+            let query = try db.statement("SELECT COALESCE(MAX(key), 0) FROM leads")
+            lastKey = try query.step() ? query.int(0) : 0
+        }
+        lastKey! += 1
+        return lastKey!
     }
 
     /// Scores the lead now, applies the lifecycle rules, writes the handoff
@@ -312,10 +333,10 @@ final class LeadLedger {
 
     private func insertLeadRow(_ working: WorkingLead, now: Timestamp) throws {
         try db.statement("""
-            INSERT INTO leads (id, email, profile, stage, lifecycle, score, score_state, model_fingerprint, created_at, updated_at)
-            VALUES (?, ?, ?, ?, '{}', 0, NULL, '', ?, ?) ON CONFLICT(id) DO NOTHING
+            INSERT INTO leads (id, key, email, profile, stage, lifecycle, score, score_state, model_fingerprint, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, '{}', 0, NULL, '', ?, ?) ON CONFLICT(id) DO NOTHING
             """).bind(
-                .text(working.id), .text(working.lead.email), .blob(JSONWriter.bytes(working.lead.jsonValue)),
+                .text(working.id), .integer(working.key), .text(working.lead.email), .blob(JSONWriter.bytes(working.lead.jsonValue)),
                 .text(working.lifecycle.stage.rawValue), .integer(working.createdAt.milliseconds), .integer(now.milliseconds)
             ).run()
     }
@@ -374,7 +395,7 @@ final class LeadLedger {
     /// Reads a lead; its scoring state is rebuilt from its events when it was made by another model.
     private func loadRow(where condition: String, _ value: SQLiteValue) throws -> WorkingLead? {
         let query = try db.statement(
-            "SELECT id, profile, lifecycle, score_state, model_fingerprint, created_at, updated_at FROM leads WHERE \(condition)"
+            "SELECT id, profile, lifecycle, score_state, model_fingerprint, created_at, updated_at, key FROM leads WHERE \(condition)"
         ).bind(value)
         guard try query.step() else { return nil }
         let id = query.string(0) ?? ""
@@ -383,15 +404,16 @@ final class LeadLedger {
         var state = StoredJSON.decodeState(query.blob(3))
         let createdAt = Timestamp(milliseconds: query.int(5))
         let updatedAt = Timestamp(milliseconds: query.int(6))
+        let key = query.int(7)
         if state == nil || !scorer.isCurrent(state!) {
-            state = scorer.recompute(lead: lead, events: try Self.storedEvents(db, leadID: id))
+            state = scorer.recompute(lead: lead, events: try Self.storedEvents(db, leadKey: key))
         }
-        let working = WorkingLead(id: id, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
+        let working = WorkingLead(id: id, key: key, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
         return working
     }
 
-    static func storedEvents(_ db: SQLiteConnection, leadID: String) throws -> [EngagementEvent] {
-        let query = try db.statement("SELECT body FROM events WHERE lead_id = ?").bind(.text(leadID))
+    static func storedEvents(_ db: SQLiteConnection, leadKey: Int64) throws -> [EngagementEvent] {
+        let query = try db.statement("SELECT body FROM events WHERE lead_key = ?").bind(.integer(leadKey))
         var events: [EngagementEvent] = []
         while try query.step() { events.append(try StoredJSON.decodeEvent(query.blob(0))) }
         return events
@@ -414,4 +436,10 @@ final class LeadLedger {
         merged.attributes.merge(new.attributes) { $1 }
         return merged
     }
+}
+
+/// An immutable scorer behind a reference, so reading it borrows rather than copies.
+private final class ScorerReference {
+    let value: LeadScorer
+    init(_ value: LeadScorer) { self.value = value }
 }

@@ -170,7 +170,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     }
 
     public func events(leadID: String, limit: Int, cursor: String?) throws -> Page<StoredEvent> {
-        var sql = "SELECT seq, lead_id, received_at, body FROM events WHERE lead_id = ?"
+        var sql = "SELECT seq, received_at, body FROM events WHERE lead_key = (SELECT key FROM leads WHERE id = ?)"
         var values: [SQLiteValue] = [.text(leadID)]
         if let cursor {
             let parts = try Cursor.integers(cursor, count: 2)
@@ -185,8 +185,8 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             var items: [StoredEvent] = []
             while try query.step() {
                 items.append(StoredEvent(
-                    sequence: query.int(0), leadID: query.string(1) ?? "", event: try StoredJSON.decodeEvent(query.blob(3)),
-                    receivedAt: Timestamp(milliseconds: query.int(2))
+                    sequence: query.int(0), leadID: leadID, event: try StoredJSON.decodeEvent(query.blob(2)),
+                    receivedAt: Timestamp(milliseconds: query.int(1))
                 ))
             }
             return Self.page(items, limit: limit) { [String($0.event.occurredAt.milliseconds), String($0.sequence)] }
@@ -285,7 +285,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
 /// Reading lead rows into records, scored at the moment of reading.
 enum LeadRows {
-    static let columns = "id, profile, lifecycle, score_state, created_at, updated_at"
+    static let columns = "id, profile, lifecycle, score_state, created_at, updated_at, key"
 
     static func record(_ row: SQLiteStatement, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
         let id = row.string(0) ?? ""
@@ -293,7 +293,7 @@ enum LeadRows {
         var state = StoredJSON.decodeState(row.blob(3))
         if state == nil || !scorer.isCurrent(state!) {
             // Made under another model (a reload is rescoring leads): replay the lead's events.
-            state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadID: id))
+            state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadKey: row.int(6)))
         }
         return LeadRecord(
             id: id, lead: lead, lifecycle: StoredJSON.decodeLifecycle(row.blob(2)), result: try scorer.result(of: state!, at: now),

@@ -1,0 +1,81 @@
+import Foundation
+import LeadScoring
+import Testing
+@testable import MQLGate
+
+@Suite("Schema migrations")
+struct SchemaMigrationTests {
+    /// A database as schema version 4 left it (events keyed by the lead's
+    /// text id) is carried to the integer lead key with nothing lost.
+    @Test func eventsMoveToTheIntegerLeadKey() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let path = directory.appendingPathComponent("mqlgate.sqlite3").path
+        let now = Timestamp(milliseconds: 1_796_000_000_000)
+        do {
+            let db = try SQLiteConnection(path: path)
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON")
+            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds, through: 4) == [1, 2, 3, 4])
+            // Two leads, as version 4 wrote them; no cached scoring state, so
+            // reading them replays their events.
+            for (id, email) in [("ld_old_vp", "vp@acme.com"), ("ld_old_other", "other@acme.com")] {
+                var lead = Lead(email: email)
+                lead.jobTitle = "VP of Sales"
+                try db.statement("""
+                    INSERT INTO leads (id, email, profile, stage, lifecycle, score, score_state, model_fingerprint, created_at, updated_at)
+                    VALUES (?, ?, ?, 'lead', ?, 0, NULL, '', ?, ?)
+                    """).bind(
+                        .text(id), .text(email), .blob(JSONWriter.bytes(lead.jsonValue)), .blob(StoredJSON.encodeLifecycle(.initial)),
+                        .integer(now.milliseconds), .integer(now.milliseconds)
+                    ).run()
+            }
+            let events: [(String, String, String, Int64)] = [
+                ("ld_old_vp", "old-1", "page_view", 1), ("ld_old_other", "old-2", "page_view", 2),
+                ("ld_old_vp", "old-3", "webinar_attended", 3), ("ld_old_vp", "old-4", "email_click", 4),
+            ]
+            for (leadID, eventID, type, minute) in events {
+                let event = EngagementEvent(
+                    eventId: eventID, type: type, occurredAt: Timestamp(milliseconds: now.milliseconds + minute * 60_000),
+                    properties: type == "page_view" ? ["path": .string("/pricing")] : [:]
+                )
+                try db.statement("INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?)")
+                    .bind(.text(eventID), .text(leadID), .text(type), .integer(event.occurredAt.milliseconds), .integer(now.milliseconds),
+                          .blob(PreparedEvent.document(of: event))).run()
+            }
+        }
+
+        let harness = try ServiceHarness(directory: directory)
+        // The lead's events, newest first, and its score replayed from them.
+        let listed = try await harness.get("/v1/leads/ld_old_vp/events")
+        #expect(listed.status == 200)
+        let ids = (listed.json["items"] as? [[String: Any]] ?? []).compactMap { $0["event_id"] as? String }
+        #expect(ids == ["old-4", "old-3", "old-1"])
+        let lead = try await harness.get("/v1/leads/vp@acme.com")
+        #expect((lead.json["score"] as? Double ?? 0) > 0)
+        // Migrated event ids still deduplicate.
+        let again = try await harness.post("/v1/events", #"{"email":"vp@acme.com","type":"page_view","event_id":"old-1"}"#)
+        #expect(again.json["duplicates"] as? Int == 1)
+        // A new lead gets a key of its own: its events are not another lead's.
+        #expect(try await harness.post("/v1/events", #"{"email":"new@acme.com","type":"page_view","event_id":"new-1"}"#).status == 202)
+        let newLead = try await harness.get("/v1/leads/new@acme.com")
+        let newID = newLead.json["id"] as? String ?? ""
+        let newEvents = try await harness.get("/v1/leads/\(newID)/events")
+        #expect((newEvents.json["items"] as? [[String: Any]] ?? []).compactMap { $0["event_id"] as? String } == ["new-1"])
+        // Erasing a migrated lead takes its events with it, and only its own.
+        #expect(try await harness.request("DELETE", "/v1/leads/ld_old_vp").status == 204)
+        #expect(try await harness.get("/v1/leads/ld_old_other/events").json["items"].map { ($0 as? [Any])?.count } == 1)
+        try await harness.restart()
+        await harness.service.stop()
+        do {
+        let db = try SQLiteConnection(path: path)
+        let count = try db.statement("SELECT COUNT(*), COUNT(DISTINCT lead_key) FROM events")
+        #expect(try count.step())
+        #expect(count.int(0) == 2 && count.int(1) == 2)
+        let version = try db.statement("SELECT MAX(version) FROM schema_migrations")
+        #expect(try version.step() && version.int(0) == 5)
+        let orphans = try db.statement("SELECT COUNT(*) FROM events WHERE lead_key NOT IN (SELECT key FROM leads)")
+        #expect(try orphans.step() && orphans.int(0) == 0)
+        }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
