@@ -7,13 +7,12 @@
 # Comparing two builds: run them back to back, then in the other order.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
 [ "$#" -gt 0 ] || set -- .build/release/mqlgate
 port=18190
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
+. bench/lib.sh
 
-stored() { python3 -c "import urllib.request; print(next(int(float(l.split()[1])) for l in urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode().splitlines() if l.startswith('mqlgate_events_ingested_total ')))"; }
 run_id() { echo "$1-$(date +%s%N)"; }
 
 for binary in "$@"; do
@@ -21,7 +20,7 @@ for binary in "$@"; do
   sleep 5   # writeback from the previous binary's runs shares the disk
   "$binary" serve --port "$port" --data-dir "$work/data" >/dev/null 2>&1 &
   server=$!
-  for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  wait_for_port
   wrk -t1 -c64 -d3s -s bench/wrk/event.lua "http://127.0.0.1:$port" -- "$(run_id warm)" >/dev/null
   for _ in 1 2; do
     before=$(stored)

@@ -2,6 +2,8 @@
 #include "CEpoll.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <string.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -72,4 +74,11 @@ int cepoll_accept(int listen_fd, char *peer, int peer_len) {
         peer[0] = 0;
     }
     return fd;
+}
+
+void cepoll_name_thread(const char *name) {
+    char short_name[16];
+    strncpy(short_name, name, sizeof short_name - 1);
+    short_name[sizeof short_name - 1] = '\0';
+    pthread_setname_np(pthread_self(), short_name);
 }

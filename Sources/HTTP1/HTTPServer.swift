@@ -62,7 +62,11 @@ public final class HTTPServer: Sendable {
         loops.withLock { $0 = created }
         for (index, loop) in created.enumerated() {
             state.loopStarted()
-            DispatchQueue(label: "http1.loop.\(index)", qos: .userInitiated).async { loop.run() }
+            DispatchQueue(label: "http1.loop.\(index)", qos: .userInitiated).async {
+                // The queue's worker is this loop's for as long as it runs: name it for top -H and perf.
+                cepoll_name_thread("http1.loop.\(index)")
+                loop.run()
+            }
         }
     }
 

@@ -37,4 +37,7 @@ int cepoll_eventfd_drain(int fd);
 /// peer as "ip:port" (or "[ip6]:port") into `peer` (at least 64 bytes).
 int cepoll_accept(int listen_fd, char *peer, int peer_len);
 
+/// Names the calling thread for the kernel (top -H, perf); at most 15 bytes are kept.
+void cepoll_name_thread(const char *name);
+
 #endif

@@ -33,7 +33,7 @@ final class WALCheckpointer: @unchecked Sendable {
     let interval: Duration
     let restartFrames: Int32
     private let connection: SQLiteConnection
-    private let thread = StorageThread(name: "mqlgate.checkpoint", quality: .utility)
+    private let thread = StorageThread(name: "mqlgate.checkpt", quality: .utility)
     /// The last round's WAL size and frames copied, for the writer.
     private let progress = Mutex<(log: Int32, copied: Int32)>((0, 0))
     /// The WAL's size after the writer's last commit; written and read on the writer's thread only.

@@ -19,7 +19,7 @@ final class WALSyncer: @unchecked Sendable {
     var onSync: (@Sendable (Duration, Int) -> Void)?
 
     private let descriptor: Int32
-    private let thread = StorageThread(name: "mqlgate.wal-sync", quality: .userInitiated)
+    private let thread = StorageThread(name: "mqlgate.walsync", quality: .userInitiated)
     private var condition: NSCondition { thread.condition }
     private var pending: [(Error?) -> Void] = []
     private var failure: Error?
