@@ -16,7 +16,7 @@ struct ShutdownTests {
             router.add("GET", "/held") { _, sink in
                 Thread.detachNewThread {
                     started.signal()
-                    release.wait()
+                    _ = release.wait(timeout: .now() + 30)
                     sink.send(HTTPResponse(status: .ok, contentType: "text/plain", body: "released"))
                 }
             }
@@ -26,7 +26,9 @@ struct ShutdownTests {
         let idle = try server.client()
         #expect(await idle.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 200)
         busy.send("GET /held HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await offCooperativePool { started.wait() }
+        // Bounded, so a request that never arrives fails this test instead of hanging the run.
+        let reached = try await offCooperativePool { started.wait(timeout: .now() + 20) == .success }
+        try #require(reached, "the held request never reached its handler")
         let begun = Date()
         server.server.beginShutdown()
         let stopping = Task { await server.server.waitUntilStopped() }
