@@ -32,13 +32,7 @@ final class LeadLedger {
     }
 
     let db: SQLiteConnection
-    /// The active scorer, read in place: a struct held in a `var` is copied
-    /// (every array of its model retained and released) on each method call,
-    /// several times per event; a `let` behind a reference is borrowed.
-    var scorer: LeadScorer {
-        _read { yield scorerReference.value }
-    }
-    private var scorerReference: ScorerReference {
+    private(set) var scorer: LeadScorer {
         didSet { fingerprint = scorer.model.fingerprintHex }
     }
     /// The model's fingerprint as stored with every lead row, made once per model.
@@ -54,7 +48,7 @@ final class LeadLedger {
 
     init(db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000) {
         self.db = db
-        scorerReference = ScorerReference(scorer)
+        self.scorer = scorer
         fingerprint = scorer.model.fingerprintHex
         self.cacheLimit = cacheLimit
     }
@@ -233,7 +227,7 @@ final class LeadLedger {
 
     /// Switches to another model; cached states belong to the old one.
     func replaceScorer(_ scorer: LeadScorer) {
-        scorerReference = ScorerReference(scorer)
+        self.scorer = scorer
         forgetCache()
     }
 
@@ -436,10 +430,4 @@ final class LeadLedger {
         merged.attributes.merge(new.attributes) { $1 }
         return merged
     }
-}
-
-/// An immutable scorer behind a reference, so reading it borrows rather than copies.
-private final class ScorerReference {
-    let value: LeadScorer
-    init(_ value: LeadScorer) { self.value = value }
 }
