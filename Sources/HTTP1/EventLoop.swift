@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// One epoll instance, its own `SO_REUSEPORT` listening socket and the
-/// connections the kernel hands it, all driven from one Dispatch thread.
+/// connections the kernel hands it, all driven from one thread of its own.
 /// Nothing here is shared with other loops except the connection counter.
 final class EventLoop: @unchecked Sendable {
     private enum Message {

@@ -62,10 +62,13 @@ public final class HTTPServer: Sendable {
         loops.withLock { $0 = created }
         for (index, loop) in created.enumerated() {
             state.loopStarted()
-            DispatchQueue(label: "http1.loop.\(index)", qos: .userInitiated).async {
-                // The queue's worker is this loop's for as long as it runs: name it for top -H and perf.
-                cepoll_name_thread("http1.loop.\(index)")
-                loop.run()
+            do {
+                try LoopThread.start(name: "http1.loop.\(index)") { loop.run() }
+            } catch {
+                // The loops already running wind down; this one never started.
+                state.loopStopped()
+                beginShutdown()
+                throw error
             }
         }
     }

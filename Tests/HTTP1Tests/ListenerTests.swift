@@ -21,6 +21,21 @@ struct ListenerTests {
         await first.stop()
     }
 
+    /// More loops than Dispatch's thread pool holds on Linux (about 255):
+    /// every loop must still have a thread, or the connections the kernel
+    /// hands its listener are never served.
+    @Test func everyLoopServesEvenBeyondDispatchsThreadLimit() async throws {
+        let server = try TestServer(configure: { $0.eventLoops = 300 })
+        let port = server.port
+        let answered = try await offCooperativePool {
+            (0..<100).filter { _ in
+                (try? RawClient(port: port, timeout: 5))?.roundTrip("GET /hello HTTP/1.1\r\nHost: t\r\n\r\n")?.text == "hello"
+            }.count
+        }
+        #expect(answered == 100)
+        await server.stop()
+    }
+
     @Test func aPortHeldByAnotherReusePortGroupIsNotJoined() async throws {
         // Another process's SO_REUSEPORT listener: the server must not share its connections.
         let foreign = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
