@@ -10,8 +10,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$#" -gt 0 ] || set -- .build/release/mqlgate
 port=18192
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 . bench/lib.sh
 
 # "name ticks" per thread; event-loop threads are summed as http1.loop.

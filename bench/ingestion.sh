@@ -9,8 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ "$#" -gt 0 ] || set -- .build/release/mqlgate
 port=18190
-work=$(mktemp -d)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 . bench/lib.sh
 
 run_id() { echo "$1-$(date +%s%N)"; }

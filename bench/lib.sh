@@ -1,5 +1,9 @@
-# Shared by the ingestion benchmarks: source it after setting $port.
+# Shared by the ingestion benchmarks: source it after setting $port. It
+# gives the script a scratch directory, $work, removed on exit together
+# with any server the script left running.
 command -v wrk >/dev/null || { echo "needs wrk (apt-get install wrk)"; exit 1; }
+work=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
 # Events mqlgate has stored so far (duplicates and rejections are not counted).
 stored() { python3 -c "import urllib.request; print(next(int(float(l.split()[1])) for l in urllib.request.urlopen('http://127.0.0.1:$port/metrics').read().decode().splitlines() if l.startswith('mqlgate_events_ingested_total ')))"; }
