@@ -73,6 +73,9 @@ struct LimitTests {
         let server = try TestServer(configure: {
             $0.maxConnections = 2
             $0.eventLoops = 1
+            // The second connection waits for the first's exchange before it sends;
+            // under a busy suite that wait must not run into the header timeout.
+            $0.headerTimeout = .seconds(120)
         })
         let first = try server.client()
         let second = try server.client()

@@ -12,7 +12,10 @@ struct ShutdownTests {
         // `DispatchQueue.global()` share one pool as wide as the machine has
         // cores, and a wait there for work queued there can wait forever.
         let started = DispatchSemaphore(value: 0), release = DispatchSemaphore(value: 0)
-        let server = try TestServer(routes: { router in
+        // Both connections open before either sends; on a machine busy with the
+        // rest of the suite that gap can outlast the default 10 s header timeout,
+        // and a 408 would be the server doing its job, not the behaviour under test.
+        let server = try TestServer(configure: { $0.headerTimeout = .seconds(120) }, routes: { router in
             router.add("GET", "/held") { _, sink in
                 Thread.detachNewThread {
                     started.signal()
