@@ -236,10 +236,12 @@ final class LeadLedger {
     /// refuses states of another model) or as time passes (decay makes MQLs
     /// stale; rejected leads finish their cooldown). Leads that newly
     /// qualify get handoffs, through the same path as ingestion.
-    func reevaluate(ids: [String], now: Timestamp) throws -> Int {
+    /// With `stages`, only leads still in one of them are touched.
+    func reevaluate(ids: [String], inStages stages: Set<Stage>?, now: Timestamp) throws -> Int {
         var changed = 0
         for id in ids {
             guard var working = try load(id: id) else { continue }
+            if let stages, !stages.contains(working.lifecycle.stage) { continue }
             let before = working.lifecycle
             _ = try settle(&working, now: now)
             remember(working)

@@ -15,16 +15,19 @@ extension SQLiteLeadStore {
         let ledger = self.ledger
         try writer.write { _ in ledger.replaceScorer(scorer) }
         replaceScorer(scorer)
-        return try forEachBatch(where: "1 = 1", now: now)
+        return try forEachBatch(where: "1 = 1", stages: nil, now: now)
     }
 
     /// Moves stale MQLs and cooled-down rejections to `recycled`.
     @discardableResult
     public func applyTimeBasedTransitions(at now: Timestamp) throws -> Int {
-        try forEachBatch(where: "stage IN ('mql', 'rejected')", now: { now }).changed
+        try forEachBatch(where: "stage IN ('mql', 'rejected')", stages: [.mql, .rejected], now: { now }).changed
     }
 
-    private func forEachBatch(where condition: String, now: @escaping @Sendable () -> Timestamp) throws -> (leads: Int, changed: Int) {
+    /// `stages` repeats `condition` for the writer: a lead selected by the
+    /// read may have moved on before its job runs (another pass, feedback),
+    /// and one no longer in those stages is left alone.
+    private func forEachBatch(where condition: String, stages: Set<Stage>?, now: @escaping @Sendable () -> Timestamp) throws -> (leads: Int, changed: Int) {
         var after = ""
         var leads = 0, changed = 0
         let ledger = self.ledger
@@ -39,7 +42,7 @@ extension SQLiteLeadStore {
             guard let last = ids.last else { break }
             after = last
             leads += ids.count
-            changed += try write { _ in try ledger.reevaluate(ids: ids, now: now()) }
+            changed += try write { _ in try ledger.reevaluate(ids: ids, inStages: stages, now: now()) }
         }
         return (leads, changed)
     }
