@@ -70,8 +70,8 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 }
 
 extension Substring {
-    /// Drops optional whitespace (SP / HTAB) from both ends.
-    func trimmingOWS() -> Substring {
+    /// Drops optional whitespace (SP / HTAB, RFC 9110 §5.6.3) from both ends.
+    public func trimmingOWS() -> Substring {
         var s = self
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

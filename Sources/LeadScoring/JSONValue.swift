@@ -16,7 +16,7 @@ public enum JSONValue: Hashable, Sendable {
     /// last of repeated member names wins, nesting is limited to 512 levels, lone surrogates,
     /// invalid UTF-8 and trailing commas are errors). A syntax error becomes a validation error at
     /// the document root whose detail says what is wrong and at which byte offset.
-    public static func parse(_ data: Data) throws(ValidationError) -> JSONValue {
+    public static func parse<Bytes: ContiguousBytes>(_ data: Bytes) throws(ValidationError) -> JSONValue {
         let parsed: Result<JSONValue, JSONParser.SyntaxError> = data.withUnsafeBytes { bytes in
             do throws(JSONParser.SyntaxError) {
                 return .success(try JSONParser.parse(bytes))

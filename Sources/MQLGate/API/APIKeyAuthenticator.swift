@@ -20,7 +20,7 @@ public struct APIKeyAuthenticator: Sendable {
         guard let value = headers["authorization"] else { return nil }
         let parts = value.split(separator: " ", maxSplits: 1)
         guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-        let presented = Self.digest(parts[1].trimmingCharacters(in: .whitespaces))
+        let presented = Self.digest(String(parts[1].trimmingOWS()))
         var match: Int?
         // Look at every digest, whatever matched, so timing does not depend on which key it was.
         for (index, digest) in digests.enumerated() {

@@ -80,7 +80,7 @@ extension APIEndpoints {
                 let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
                 if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
                 do {
-                    documents.append(try JSONValue.parse(Data(trimmed)))
+                    documents.append(try JSONValue.parse(trimmed))
                 } catch {
                     throw Problem.invalid("", "line \(number + 1) is not valid JSON")
                 }

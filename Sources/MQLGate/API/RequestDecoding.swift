@@ -12,7 +12,9 @@ enum RequestDecoding {
 
     static func mediaType(of request: HTTPRequest, allowNDJSON: Bool = false) throws(Problem) -> MediaType {
         let raw = request.headers["content-type"] ?? "application/json"
-        let essence = raw.split(separator: ";").first.map { $0.trimmingCharacters(in: .whitespaces).lowercased() } ?? ""
+        // `trimmingOWS`, not Foundation's trimming: that goes through NSString
+        // and was a fifth of an event loop's time on single-event requests.
+        let essence = (raw.split(separator: ";", maxSplits: 1).first ?? "").trimmingOWS().lowercased()
         switch essence {
         case "application/json", "text/json", "application/problem+json":
             return .json
@@ -33,7 +35,7 @@ enum RequestDecoding {
     static func json(_ body: [UInt8]) throws(Problem) -> JSONValue {
         guard !body.isEmpty else { throw Problem.invalid("", "the request body is empty") }
         do {
-            return try JSONValue.parse(Data(body))
+            return try JSONValue.parse(body)
         } catch {
             throw Problem.validation(error, detail: "the body is not valid JSON")
         }

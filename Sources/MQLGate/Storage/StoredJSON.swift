@@ -49,12 +49,12 @@ enum StoredJSON {
     }
 
     static func decodeLead(_ bytes: [UInt8]) throws -> Lead {
-        try Lead(json: JSONValue.parse(Data(bytes)), unknownMembers: .ignore)
+        try Lead(json: JSONValue.parse(bytes), unknownMembers: .ignore)
     }
 
     /// Stored events were validated on the way in; no clock skew applies any more.
     static func decodeEvent(_ bytes: [UInt8]) throws -> EngagementEvent {
-        try EngagementEvent(json: JSONValue.parse(Data(bytes)), receivedAt: Timestamp(milliseconds: 0), maxFutureSkew: nil, unknownMembers: .ignore)
+        try EngagementEvent(json: JSONValue.parse(bytes), receivedAt: Timestamp(milliseconds: 0), maxFutureSkew: nil, unknownMembers: .ignore)
     }
 }
 
