@@ -31,6 +31,11 @@ final class EventLoop: @unchecked Sendable {
     private var thread = pthread_t()
     private var localCompletions: [(token: UInt64, serial: UInt64, response: HTTPResponse)] = []
     private let mailbox = Mutex<[Message]>([])
+    /// The mailbox's other buffer: drained messages are swapped out into it,
+    /// so neither side reallocates a buffer per wake-up (messages carry
+    /// whole responses, and buffers of them are big enough that each
+    /// reallocation made malloc consolidate its free lists).
+    private var spareMailbox: [Message] = []
     private var dateCache = HTTPDateCache()
     private var drainDeadline: UInt64 = 0
     private var nextSweep: UInt64 = 0
@@ -127,10 +132,12 @@ final class EventLoop: @unchecked Sendable {
 
     private func drainMailbox() {
         _ = cepoll_eventfd_drain(wakeFD)
-        let messages = mailbox.withLock { box in
-            let taken = box
-            box.removeAll(keepingCapacity: true)
-            return taken
+        var messages = spareMailbox
+        spareMailbox = []
+        mailbox.withLock { box in swap(&box, &messages) }
+        defer {
+            messages.removeAll(keepingCapacity: true)
+            spareMailbox = messages
         }
         for message in messages {
             switch message {

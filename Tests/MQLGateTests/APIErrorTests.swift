@@ -22,6 +22,12 @@ struct APIErrorTests {
         let harness = try ServiceHarness()
         let response = try await harness.request("POST", "/v1/events", body: "type=page_view", contentType: "text/plain")
         #expect(response.status == 415)
+        // NDJSON is for event streams only; a lead is one document.
+        let lead = try await harness.request("POST", "/v1/leads", body: #"{"email":"a@acme.com"}"#, contentType: "application/x-ndjson")
+        #expect(lead.status == 415)
+        // Media types are case-insensitive and may carry parameters and whitespace.
+        let mixed = try await harness.request("POST", "/v1/events", body: #"{"email":"a@acme.com","type":"page_view"}"#, contentType: " Application/JSON ; charset=utf-8")
+        #expect(mixed.status == 202)
         await harness.stop()
     }
 

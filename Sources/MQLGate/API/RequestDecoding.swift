@@ -10,24 +10,34 @@ enum RequestDecoding {
         case json, ndjson, form, multipart(boundary: String)
     }
 
+    private enum Kind { case json, ndjson, form, multipart }
+
+    /// Accepted media types by their essence, lower-case.
+    private static let kinds: [String: Kind] = [
+        "application/json": .json, "text/json": .json, "application/problem+json": .json,
+        "application/x-ndjson": .ndjson, "application/ndjson": .ndjson, "application/jsonl": .ndjson, "application/x-jsonlines": .ndjson,
+        "application/x-www-form-urlencoded": .form,
+        "multipart/form-data": .multipart,
+    ]
+
     static func mediaType(of request: HTTPRequest, allowNDJSON: Bool = false) throws(Problem) -> MediaType {
         let raw = request.headers["content-type"] ?? "application/json"
-        // `trimmingOWS`, not Foundation's trimming: that goes through NSString
+        // Byte-wise, not with Foundation's trimming: that goes through NSString
         // and was a fifth of an event loop's time on single-event requests.
-        let essence = (raw.split(separator: ";", maxSplits: 1).first ?? "").trimmingOWS().lowercased()
-        switch essence {
-        case "application/json", "text/json", "application/problem+json":
+        let essence = raw[..<(raw.utf8.firstIndex(of: UInt8(ascii: ";")) ?? raw.endIndex)].trimmingOWS().lowercased()
+        switch kinds[essence] {
+        case .json?:
             return .json
-        case "application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines" where allowNDJSON:
+        case .ndjson? where allowNDJSON:
             return .ndjson
-        case "application/x-www-form-urlencoded":
+        case .form?:
             return .form
-        case "multipart/form-data":
+        case .multipart?:
             guard let boundary = MultipartFormData.boundary(of: raw) else {
                 throw Problem(.badRequest, "multipart/form-data needs a boundary parameter")
             }
             return .multipart(boundary: boundary)
-        default:
+        case .ndjson?, nil:
             throw Problem(.unsupportedMediaType, "unsupported content type \(essence)")
         }
     }
