@@ -18,11 +18,11 @@ struct CrashRecoveryTests {
         let process = Process()
         let port: Int
 
-        init(dataDirectory: String) throws {
+        init(dataDirectory: String, scoring: String = ServiceHarness.defaultModelPath) throws {
             process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
             process.arguments = [
                 "serve", "--port", "0", "--data-dir", dataDirectory,
-                "--scoring", ServiceHarness.defaultModelPath, "--config", "/nonexistent/mqlgate.yaml",
+                "--scoring", scoring, "--config", "/nonexistent/mqlgate.yaml",
             ]
             let output = Pipe()
             process.standardOutput = output
@@ -54,7 +54,13 @@ struct CrashRecoveryTests {
     func acknowledgedEventsSurviveSIGKILL() async throws {
         #expect(FileManager.default.isExecutableFile(atPath: Self.binary), "build mqlgate first: \(Self.binary)")
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-crash-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: directory) }
+        // A model without caps, so that a score shows every event counted in it.
+        let model = directory + "-model.yaml"
+        try OperationsTests.quickModel.write(toFile: model, atomically: true, encoding: .utf8)
+        defer {
+            try? FileManager.default.removeItem(atPath: directory)
+            try? FileManager.default.removeItem(atPath: model)
+        }
         let acknowledged = Mutex<[String: String]>([:])  // event_id → email
         let types = ["page_view", "webinar_attended", "demo_request", "content_download", "email_click"]
 
@@ -63,7 +69,7 @@ struct CrashRecoveryTests {
         // async test running beside this one needs.
         try await offCooperativePool {
             for round in 0..<4 {
-                let server = try Server(dataDirectory: directory)
+                let server = try Server(dataDirectory: directory, scoring: model)
                 let stop = Atomic<Bool>(false)
                 let port = server.port
                 if round == 0 {
@@ -104,14 +110,14 @@ struct CrashRecoveryTests {
             }
         }
 
-        let server = try Server(dataDirectory: directory)
+        let server = try Server(dataDirectory: directory, scoring: model)
         defer {
             server.kill()
             server.reap()
         }
         let expected = acknowledged.withLock { $0 }
         #expect(expected.count > 50, "too few events were acknowledged to prove anything: \(expected.count)")
-        let client = ServiceHarnessClientGET(port: server.port)
+        let client = JSONClient(port: server.port)
         var stored = Set<String>()
         for email in Set(expected.values) {
             var cursor: String?
@@ -123,6 +129,27 @@ struct CrashRecoveryTests {
         }
         let missing = Set(expected.keys).subtracting(stored)
         #expect(missing.isEmpty, "acknowledged but lost: \(missing.sorted().prefix(10))")
+
+        // The kills hit while lead rows lagged their events (score-only
+        // changes are written behind): the score each lead reports must still
+        // be the score of every event stored for it, as a dry run over them says.
+        for email in Set(expected.values).sorted() {
+            let lead = client.get("/v1/leads/\(email)")
+            var events: [[String: Any]] = []
+            var cursor: String?
+            repeat {
+                let page = client.get("/v1/leads/\(email)/events?limit=500" + (cursor.map { "&cursor=\($0)" } ?? ""))
+                events += (page["items"] as? [[String: Any]] ?? []).map { item in
+                    item.filter { ["event_id", "type", "occurred_at", "properties"].contains($0.key) }
+                }
+                cursor = page["next_cursor"] as? String
+            } while cursor != nil
+            let profile: [String: Any] = ["email": email, "job_title": "VP of Sales", "company_size": 250, "industry": "software", "country": "US"]
+            #expect(events.count > 1)
+            let dryRun = client.post("/v1/score", ["lead": profile, "events": events, "now": lead["scored_at"] ?? ""])
+            let reported = lead["score"] as? Double, expected = dryRun["score"] as? Double
+            #expect(reported != nil && reported == expected, "\(email): reports \(reported ?? -1), its \(events.count) events score \(expected ?? -1)")
+        }
 
         var episodes: [String: Int] = [:]
         var cursor: String?
@@ -138,12 +165,20 @@ struct CrashRecoveryTests {
     }
 }
 
-/// A GET returning decoded JSON.
-struct ServiceHarnessClientGET {
+/// Requests whose answers come back as decoded JSON.
+struct JSONClient {
     let port: Int
     func get(_ path: String) -> [String: Any] {
         guard let client = try? RawClient(port: port, timeout: 10),
               let response = client.roundTrip("GET \(path) HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n") else { return [:] }
+        return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
+    }
+
+    func post(_ path: String, _ document: [String: Any]) -> [String: Any] {
+        guard let body = try? JSONSerialization.data(withJSONObject: document), let client = try? RawClient(port: port, timeout: 10),
+              let response = client.roundTrip(
+                "POST \(path) HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                    + String(decoding: body, as: UTF8.self)) else { return [:] }
         return (try? JSONSerialization.jsonObject(with: Data(response.body))) as? [String: Any] ?? [:]
     }
 }

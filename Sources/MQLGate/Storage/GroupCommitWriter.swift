@@ -21,6 +21,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     var onCommit: (@Sendable (Int, Duration) -> Void)?
     /// Called when a commit fails, so caches derived from uncommitted writes can be dropped.
     var onCommitFailure: (() -> Void)?
+    /// Runs inside every transaction after its jobs (the ledger writes
+    /// lagging rows here); an error fails the commit.
+    var beforeCommit: ((SQLiteConnection) throws -> Void)?
+    /// Called after every successful commit, before it is durable.
+    var afterCommit: (() -> Void)?
     /// Called on the writer's thread between commits (the checkpointer's restart).
     var betweenCommits: ((SQLiteConnection) -> Void)?
 
@@ -98,7 +103,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         guard let completions = runTogether(batch) ?? runIsolated(batch) else { return }
         var commitError: Error?
         do {
+            try beforeCommit?(connection)
             try connection.statement("COMMIT").run()
+            afterCommit?()
         } catch {
             commitError = error
             try? connection.execute("ROLLBACK")

@@ -1,5 +1,6 @@
 import Foundation
 import LeadScoring
+import Synchronization
 
 /// The write side of the store. It lives on the writer thread only: every
 /// method runs inside a `GroupCommitWriter` job, so reads of the cache and
@@ -9,6 +10,18 @@ import LeadScoring
 /// the database stays the truth: the cache only ever holds what the current
 /// transaction or an earlier committed one wrote, and a failed commit
 /// empties it.
+///
+/// A lead's row is rewritten behind, not with every event: when an event
+/// changes only the score (no stage, no handoff, no profile), the event
+/// row is written at once and the lead's row later, in bulk
+/// (`flushLaggingRows`), so a lead that gets many events in a fraction of
+/// a second costs one row update instead of one each. The events table
+/// stays the complete truth: every row records the last event its state
+/// includes (`state_seq`), `ledger_watermark` the event up to which every
+/// row is current, and a start replays the events after it
+/// (`recoverLaggingRows`). Readers see lagging states through
+/// `UnflushedScores`. Anything but a score-only change writes the row in
+/// the same transaction as its cause, as before.
 final class LeadLedger {
     /// What a job knows about one lead while it works on it.
     struct WorkingLead {
@@ -23,6 +36,19 @@ final class LeadLedger {
         var isNew: Bool
         /// The profile changed since it was last written (events never change it).
         var profileChanged = false
+        /// The last event the state includes.
+        var stateSeq: Int64 = 0
+        /// The first event the lead's row does not include yet.
+        var rowLagsFrom: Int64?
+        /// The score as of the last settle, for a row written behind.
+        var settledScore = Points(cents: 0)
+    }
+
+    /// A lead whose row lags its state, since which event and when.
+    private struct Lag {
+        let id: String
+        let firstSeq: Int64
+        let since: ContinuousClock.Instant
     }
 
     struct Effects: Sendable {
@@ -44,32 +70,80 @@ final class LeadLedger {
     private let cacheLimit: Int
     /// The last lead key handed out; only this writer assigns keys.
     private var lastKey: Int64?
+    /// The last event sequence number handed out. The ledger numbers events
+    /// itself, so numbers are never reused, not even after the newest
+    /// events were deleted with their lead: the watermark relies on that.
+    private var lastSeq: Int64 = 0
     private(set) var effects = Effects()
+    /// Set by anything a job does that a rollback could leave half done.
+    private var disturbed = false
 
-    init(db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000) {
+    /// What readers see of rows written behind.
+    let unflushed: UnflushedScores
+    /// How long a row may lag before it is written.
+    let rowFlushDelay: Duration
+    /// Beyond this many lagging rows, rows are written with their events
+    /// again, which bounds memory and the replay at start.
+    let maxLaggingRows: Int
+    /// Rows written behind per commit at most, so no commit waits long behind them.
+    let maxRowsPerFlush: Int
+    private var lagging: [String: Lag] = [:]
+    /// `lagging` in the order rows began to lag (stale entries are skipped).
+    private var lagQueue: [Lag] = []
+    private var lagQueueHead = 0
+    /// The watermark as this transaction last wrote it.
+    private var flushedSeq: Int64 = 0
+    /// The lagging states were dropped (a failed commit): the next job first
+    /// rebuilds them from the events, and no watermark is written meanwhile.
+    private var needsRecovery = false
+    /// Changes to `unflushed` made by the open transaction, applied once it commits.
+    private var stagedUnflushed: [String: UnflushedScores.Entry?] = [:]
+    private var replaceUnflushed = false
+    /// For other threads: how many rows lag (the store's idle flush reads it).
+    let laggingCount = Atomic<Int>(0)
+
+    init(
+        db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, unflushed: UnflushedScores = UnflushedScores(),
+        rowFlushDelay: Duration = .milliseconds(250), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 256
+    ) {
         self.db = db
         self.scorer = scorer
         fingerprint = scorer.model.fingerprintHex
         self.cacheLimit = cacheLimit
+        self.unflushed = unflushed
+        self.rowFlushDelay = rowFlushDelay
+        self.maxLaggingRows = maxLaggingRows
+        self.maxRowsPerFlush = maxRowsPerFlush
     }
 
-    /// Called when a commit failed: the cache may hold writes that never landed.
+    /// Called when a commit failed: the cache may hold writes that never
+    /// landed. The lagging states go too; the next job rebuilds them from
+    /// the committed events.
     func forgetCache() {
         cache.removeAll()
         idByEmail.removeAll()
+        lagging.removeAll()
+        lagQueue.removeAll()
+        lagQueueHead = 0
+        stagedUnflushed.removeAll()
+        needsRecovery = true
     }
 
     /// Runs one writer job: its value and what it produced. A job that
     /// fails is rolled back to its savepoint, so whatever it put in the cache
-    /// may describe writes that never happened: the cache is dropped.
+    /// may describe writes that never happened: unless it failed before
+    /// touching anything, the cache is dropped.
     func job<T>(_ work: () throws -> T) throws -> (T, Effects) {
+        if needsRecovery { try recoverLaggingRows() }
         effects = Effects()
+        disturbed = false
+        let changesBefore = db.totalChanges
         do {
             let value = try work()
             defer { effects = Effects() }
             return (value, effects)
         } catch {
-            forgetCache()
+            if disturbed || db.totalChanges != changesBefore { forgetCache() }
             effects = Effects()
             throw error
         }
@@ -89,8 +163,8 @@ final class LeadLedger {
         }
         try scorer.update(&working.state, with: working.lead)
         let created = working.isNew
-        let record = try settle(&working, now: now)
-        remember(working)
+        let record = try settle(&working, now: now, rowMayLag: false)
+        try remember(working)
         return (record, created)
     }
 
@@ -111,7 +185,7 @@ final class LeadLedger {
             return leads.count - 1
         }
         let insert = try db.statement(
-            "INSERT INTO events (event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
+            "INSERT INTO events (seq, event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
         )
         for index in events.indices {
             let slot: Int
@@ -148,21 +222,27 @@ final class LeadLedger {
                 settles[slot] = true
             }
             let eventID = events[index].event.eventId!
+            let seq = lastSeq + 1
             try insert.bind(
-                .text(eventID), .integer(leads[slot].key), .text(events[index].event.type), .integer(events[index].event.occurredAt.milliseconds),
-                .integer(now.milliseconds), .blob(events[index].document)
+                .integer(seq), .text(eventID), .integer(leads[slot].key), .text(events[index].event.type),
+                .integer(events[index].event.occurredAt.milliseconds), .integer(now.milliseconds), .blob(events[index].document)
             ).run()
             if db.changes == 0 {
                 outcomes.append(.duplicate(eventID: eventID))
                 continue
             }
+            lastSeq = seq
             _ = try scorer.apply(events[index].event, to: &leads[slot].state)
+            leads[slot].stateSeq = seq
+            if leads[slot].rowLagsFrom == nil { leads[slot].rowLagsFrom = seq }
             settles[slot] = true
             outcomes.append(.accepted(eventID: eventID, leadID: leads[slot].id))
         }
-        for slot in leads.indices {
-            if settles[slot] { _ = try settle(&leads[slot], now: now) }
-            remember(leads[slot])
+        // In the order of their first new event: rows begin to lag in event
+        // order, which the watermark relies on.
+        for slot in leads.indices.sorted(by: { (leads[$0].rowLagsFrom ?? .max) < (leads[$1].rowLagsFrom ?? .max) }) {
+            if settles[slot] { _ = try settle(&leads[slot], now: now, rowMayLag: true) }
+            try remember(leads[slot])
         }
         return outcomes
     }
@@ -174,6 +254,7 @@ final class LeadLedger {
         try db.statement("DELETE FROM leads WHERE id = ?").bind(.text(id)).run()
         cache.removeValue(forKey: id)
         idByEmail.removeValue(forKey: working.lead.email)
+        rowCaughtUp(id)
         return true
     }
 
@@ -197,8 +278,8 @@ final class LeadLedger {
         try recordChanges(decision.changes, leadID: working.id)
         let stageChanged = decision.state.stage != working.lifecycle.stage
         working.lifecycle = decision.state
-        try updateLeadRow(working, score: try scorer.summary(of: working.state, at: now).score, stageChanged: stageChanged, now: now)
-        remember(working)
+        try writeRow(&working, score: try scorer.summary(of: working.state, at: now).score, stageChanged: stageChanged, now: now)
+        try remember(working)
         try enqueue(type: "handoff.feedback", handoff: handoff, now: now)
         return handoff
     }
@@ -226,9 +307,12 @@ final class LeadLedger {
     // MARK: Model changes and time
 
     /// Switches to another model; cached states belong to the old one.
-    func replaceScorer(_ scorer: LeadScorer) {
+    /// Lagging rows are written first, so every row is current under the old model.
+    func replaceScorer(_ scorer: LeadScorer) throws {
+        try flushLaggingRows(all: true)
         self.scorer = scorer
-        forgetCache()
+        cache.removeAll()
+        idByEmail.removeAll()
     }
 
     /// Re-applies the lifecycle rules to these leads at `now`: after a model
@@ -243,11 +327,136 @@ final class LeadLedger {
             guard var working = try load(id: id) else { continue }
             if let stages, !stages.contains(working.lifecycle.stage) { continue }
             let before = working.lifecycle
-            _ = try settle(&working, now: now)
-            remember(working)
+            _ = try settle(&working, now: now, rowMayLag: false)
+            try remember(working)
             if working.lifecycle != before { changed += 1 }
         }
         return changed
+    }
+
+    // MARK: Rows written behind
+
+    /// The row lags: remember since when and show readers the state.
+    private func markLagging(_ working: WorkingLead) {
+        if lagging[working.id] == nil, let first = working.rowLagsFrom {
+            let lag = Lag(id: working.id, firstSeq: first, since: .now)
+            lagging[working.id] = lag
+            lagQueue.append(lag)
+        }
+        stagedUnflushed[working.id] = UnflushedScores.Entry(
+            id: working.id, email: working.lead.email, state: working.state, updatedAt: working.updatedAt, stateSeq: working.stateSeq
+        )
+    }
+
+    /// The row was written (or deleted): it no longer lags.
+    private func rowCaughtUp(_ id: String) {
+        if lagging.removeValue(forKey: id) != nil || stagedUnflushed[id] != nil {
+            stagedUnflushed[id] = .some(nil)
+        }
+    }
+
+    /// Writes the rows that have lagged for `rowFlushDelay` (all of them
+    /// with `all`), oldest first and at most `maxRowsPerFlush` unless too
+    /// many lag, then the watermark. Runs inside the writer's transaction.
+    func flushLaggingRows(all: Bool = false) throws {
+        guard !needsRecovery else { return }
+        let due = ContinuousClock.now - rowFlushDelay
+        var written = 0
+        while lagQueueHead < lagQueue.count {
+            let lag = lagQueue[lagQueueHead]
+            guard let current = lagging[lag.id], current.firstSeq == lag.firstSeq else {
+                lagQueueHead += 1
+                continue
+            }
+            guard all || lagging.count > maxLaggingRows || (lag.since <= due && written < maxRowsPerFlush) else { break }
+            lagQueueHead += 1
+            guard var working = cache[lag.id] else {
+                // Cannot happen (lagging leads stay cached); should it, the replay at start repairs the row.
+                needsRecovery = true
+                return
+            }
+            try writeRow(&working, score: working.settledScore, stageChanged: false, now: working.updatedAt)
+            cache[lag.id] = working
+            written += 1
+        }
+        if lagQueueHead > 4096 && lagQueueHead * 2 > lagQueue.count {
+            lagQueue.removeFirst(lagQueueHead)
+            lagQueueHead = 0
+        }
+        try writeWatermark()
+    }
+
+    /// Every event up to the returned one is in its lead's row.
+    private func watermark() -> Int64 {
+        while lagQueueHead < lagQueue.count {
+            let lag = lagQueue[lagQueueHead]
+            if let current = lagging[lag.id], current.firstSeq == lag.firstSeq { return lag.firstSeq - 1 }
+            lagQueueHead += 1
+        }
+        return lastSeq
+    }
+
+    private func writeWatermark() throws {
+        guard !needsRecovery else { return }
+        let seq = watermark()
+        guard seq != flushedSeq else { return }
+        try db.statement("UPDATE ledger_watermark SET flushed_seq = ? WHERE id = 1").bind(.integer(seq)).run()
+        flushedSeq = seq
+    }
+
+    /// Rebuilds the lagging states from the events after the watermark: at
+    /// start, and after a failed commit dropped them. Reads only.
+    func recoverLaggingRows() throws {
+        cache.removeAll()
+        idByEmail.removeAll()
+        lagging.removeAll()
+        lagQueue.removeAll()
+        lagQueueHead = 0
+        stagedUnflushed.removeAll()
+        let mark = try db.statement("SELECT flushed_seq FROM ledger_watermark WHERE id = 1")
+        flushedSeq = try mark.step() ? mark.int(0) : 0
+        let newest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM events")
+        lastSeq = max(try newest.step() ? newest.int(0) : 0, flushedSeq, lastSeq)
+        let events = try db.statement("SELECT seq, lead_key, body FROM events WHERE seq > ? ORDER BY seq").bind(.integer(flushedSeq))
+        var leads: [Int64: WorkingLead] = [:]
+        var order: [Int64] = []
+        while try events.step() {
+            let seq = events.int(0), key = events.int(1)
+            if leads[key] == nil {
+                guard let row = try loadRow(where: "key = ?", .integer(key)) else { continue }
+                leads[key] = row
+                order.append(key)
+            }
+            // A row may include events past the watermark (it was written later than others).
+            guard seq > max(leads[key]!.stateSeq, flushedSeq) else { continue }
+            _ = try scorer.apply(try StoredJSON.decodeEvent(events.blob(2)), to: &leads[key]!.state)
+            leads[key]!.stateSeq = seq
+            if leads[key]!.rowLagsFrom == nil { leads[key]!.rowLagsFrom = seq }
+        }
+        events.reset()
+        let now = Timestamp(Date())
+        // In the order they began to lag, so the watermark moves as they are written.
+        for key in order.sorted(by: { leads[$0]!.rowLagsFrom ?? .max < leads[$1]!.rowLagsFrom ?? .max }) {
+            var working = leads[key]!
+            guard working.rowLagsFrom != nil else { continue }
+            working.settledScore = try scorer.result(of: working.state, at: now).score
+            markLagging(working)
+            cache[working.id] = working
+            idByEmail[working.lead.email] = working.id
+        }
+        replaceUnflushed = true
+        needsRecovery = false
+    }
+
+    /// After a commit: readers see what it made true.
+    func commitSucceeded() {
+        if replaceUnflushed {
+            unflushed.removeAll()
+            replaceUnflushed = false
+        }
+        unflushed.apply(stagedUnflushed)
+        stagedUnflushed.removeAll(keepingCapacity: true)
+        laggingCount.store(lagging.count, ordering: .relaxed)
     }
 
     // MARK: Internals
@@ -271,8 +480,9 @@ final class LeadLedger {
     }
 
     /// Scores the lead now, applies the lifecycle rules, writes the handoff
-    /// and outbox rows when it qualifies, and persists the lead.
-    private func settle(_ working: inout WorkingLead, now: Timestamp) throws -> LeadRecord {
+    /// and outbox rows when it qualifies, and persists the lead: at once,
+    /// unless `rowMayLag` and nothing but its score changed.
+    private func settle(_ working: inout WorkingLead, now: Timestamp, rowMayLag: Bool) throws -> LeadRecord {
         let result = try scorer.result(of: working.state, at: now)
         let stageBefore = working.lifecycle.stage
         let decision = scorer.lifecycle.evaluate(working.lifecycle, result: result, at: now)
@@ -295,10 +505,16 @@ final class LeadLedger {
             effects.handoffs += 1
         }
         working.updatedAt = now
-        if working.isNew {
-            try insertLeadRow(working, now: now)
+        working.settledScore = result.score
+        let scoreOnly = !working.isNew && !working.profileChanged && !decision.changed && decision.handoff == nil
+        if rowMayLag && scoreOnly && working.rowLagsFrom != nil && !needsRecovery && lagging.count < maxLaggingRows {
+            markLagging(working)
+        } else {
+            if working.isNew {
+                try insertLeadRow(working, now: now)
+            }
+            try writeRow(&working, score: result.score, stageChanged: working.lifecycle.stage != stageBefore, now: now)
         }
-        try updateLeadRow(working, score: result.score, stageChanged: working.lifecycle.stage != stageBefore, now: now)
         working.isNew = false
         working.profileChanged = false
         return LeadRecord(
@@ -337,13 +553,15 @@ final class LeadLedger {
             ).run()
     }
 
-    /// Writes the lead's row. The stage is set only when it changed: SQLite
-    /// rewrites the entry of every index whose column is assigned, even to
-    /// the same value, and `leads_stage` would cost two B-tree updates per event.
-    private func updateLeadRow(_ working: WorkingLead, score: Points, stageChanged: Bool, now: Timestamp) throws {
+    /// Writes the lead's row, which then includes every event its state
+    /// does. The stage is set only when it changed: SQLite rewrites the
+    /// entry of every index whose column is assigned, even to the same
+    /// value, and `leads_stage` would cost two B-tree updates per event.
+    private func writeRow(_ working: inout WorkingLead, score: Points, stageChanged: Bool, now: Timestamp) throws {
+        disturbed = true
         var values: [SQLiteValue] = [
             .blob(StoredJSON.encodeLifecycle(working.lifecycle)), .real(score.value),
-            .blob(try StoredJSON.encodeState(working.state)), .text(fingerprint), .integer(now.milliseconds),
+            .blob(try StoredJSON.encodeState(working.state)), .text(fingerprint), .integer(now.milliseconds), .integer(working.stateSeq),
         ]
         let profile = working.profileChanged ? ", profile = ?" : ""
         if working.profileChanged { values.append(.blob(JSONWriter.bytes(working.lead.jsonValue))) }
@@ -351,15 +569,21 @@ final class LeadLedger {
         if stageChanged { values.append(.text(working.lifecycle.stage.rawValue)) }
         values.append(.text(working.id))
         try db.statement("""
-            UPDATE leads SET lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?\(profile)\(stage)
+            UPDATE leads SET lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?, state_seq = ?\(profile)\(stage)
             WHERE id = ?
             """).bind(values).run()
+        working.rowLagsFrom = nil
+        rowCaughtUp(working.id)
     }
 
-    private func remember(_ working: WorkingLead) {
+    private func remember(_ working: WorkingLead) throws {
         if cache.count >= cacheLimit {
-            // Crude but bounded: drop everything; the store rebuilds entries on demand.
-            forgetCache()
+            // Crude but bounded: drop everything (lagging rows are written
+            // first, since only the cache holds their states); the store
+            // rebuilds entries on demand.
+            try flushLaggingRows(all: true)
+            cache.removeAll()
+            idByEmail.removeAll()
         }
         var entry = working
         entry.isNew = false
@@ -369,11 +593,13 @@ final class LeadLedger {
 
     /// `load`, but a cached lead leaves the cache, so the caller holds its state alone.
     private func take(email: String) throws -> WorkingLead? {
+        disturbed = true
         if let id = idByEmail[email], let cached = cache.removeValue(forKey: id) { return cached }
         return try loadRow(where: "email = ?", .text(email))
     }
 
     private func take(id: String) throws -> WorkingLead? {
+        disturbed = true
         if let cached = cache.removeValue(forKey: id) { return cached }
         return try loadRow(where: "id = ?", .text(id))
     }
@@ -391,7 +617,7 @@ final class LeadLedger {
     /// Reads a lead; its scoring state is rebuilt from its events when it was made by another model.
     private func loadRow(where condition: String, _ value: SQLiteValue) throws -> WorkingLead? {
         let query = try db.statement(
-            "SELECT id, profile, lifecycle, score_state, model_fingerprint, created_at, updated_at, key FROM leads WHERE \(condition)"
+            "SELECT id, profile, lifecycle, score_state, model_fingerprint, created_at, updated_at, key, state_seq FROM leads WHERE \(condition)"
         ).bind(value)
         guard try query.step() else { return nil }
         let id = query.string(0) ?? ""
@@ -401,10 +627,14 @@ final class LeadLedger {
         let createdAt = Timestamp(milliseconds: query.int(5))
         let updatedAt = Timestamp(milliseconds: query.int(6))
         let key = query.int(7)
+        var stateSeq = query.int(8)
         if state == nil || !scorer.isCurrent(state!) {
             state = scorer.recompute(lead: lead, events: try Self.storedEvents(db, leadKey: key))
+            let newest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM events WHERE lead_key = ?").bind(.integer(key))
+            stateSeq = try newest.step() ? newest.int(0) : 0
         }
-        let working = WorkingLead(id: id, key: key, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
+        var working = WorkingLead(id: id, key: key, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
+        working.stateSeq = stateSeq
         return working
     }
 

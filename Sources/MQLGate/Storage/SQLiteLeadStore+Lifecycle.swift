@@ -13,7 +13,7 @@ extension SQLiteLeadStore {
     @discardableResult
     public func rescoreAll(with scorer: LeadScorer, at now: @escaping @Sendable () -> Timestamp = { Timestamp(Date()) }) throws -> (leads: Int, changed: Int) {
         let ledger = self.ledger
-        try writer.write { _ in ledger.replaceScorer(scorer) }
+        try writer.write { _ in try ledger.replaceScorer(scorer) }
         replaceScorer(scorer)
         return try forEachBatch(where: "1 = 1", stages: nil, now: now)
     }

@@ -15,14 +15,19 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     private let currentScorer: Mutex<LeadScorer>
     private let metrics: ServiceMetrics?
     private let lock: DataDirectoryLock?
+    /// Commits an empty job now and then while rows lag, so they are written
+    /// even when no writes come to carry them.
+    private let idleFlush: DispatchSourceTimer
 
     /// Opens (creating if needed) `directory/mqlgate.sqlite3` and migrates it.
     /// - Parameter subscriptions: event type → webhook endpoints that get a delivery for each such message.
     /// - Parameter exclusive: take the directory for this process alone (a
     ///   serving store must; a reader beside it, such as an export, must not).
+    /// - Parameter rowFlushDelay: how long a lead's row may lag its events
+    ///   after a score-only change (`LeadLedger`).
     public init(
         directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil, subscriptions: [String: [String]] = [:],
-        exclusive: Bool = true
+        exclusive: Bool = true, rowFlushDelay: Duration = .milliseconds(250)
     ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         lock = exclusive ? try DataDirectoryLock(directory: directory) : nil
@@ -36,14 +41,19 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY")
         syncer = try WALSyncer(walPath: path + "-wal")
         checkpointer = try WALCheckpointer(path: path)
-        ledger = LeadLedger(db: connection, scorer: scorer)
+        ledger = LeadLedger(db: connection, scorer: scorer, rowFlushDelay: rowFlushDelay)
         ledger.subscriptions = subscriptions
+        // Rows that lagged when the last process stopped catch up from the events.
+        try ledger.recoverLaggingRows()
+        ledger.commitSucceeded()
         writer = GroupCommitWriter(connection: connection, syncer: syncer)
         readers = ReadConnectionPool(path: path)
         currentScorer = Mutex(scorer)
         self.metrics = metrics
         let ledger = self.ledger
         writer.onCommitFailure = { ledger.forgetCache() }
+        writer.beforeCommit = { _ in try ledger.flushLaggingRows() }
+        writer.afterCommit = { ledger.commitSucceeded() }
         writer.onCommit = { jobs, duration in
             metrics?.commitBatchSize.record(Double(jobs))
             metrics?.commitDuration.record(duration)
@@ -63,6 +73,15 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         syncer.start()
         checkpointer.start()
         writer.start()
+        idleFlush = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "mqlgate.row-flush"))
+        let writer = self.writer, delay = ledger.rowFlushDelay
+        idleFlush.schedule(deadline: .now() + .milliseconds(250), repeating: .milliseconds(Int(delay.components.seconds * 1000) + Int(delay.components.attoseconds / 1_000_000_000_000_000)))
+        idleFlush.setEventHandler { [exclusive] in
+            // A reader beside the serving process never writes; its lagging states only serve its reads.
+            guard exclusive, ledger.laggingCount.load(ordering: .relaxed) > 0 else { return }
+            writer.submit({ _ in }, completion: { _ in })
+        }
+        idleFlush.resume()
     }
 
     public var scorer: LeadScorer { currentScorer.withLock { $0 } }
@@ -75,6 +94,10 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     /// Finishes queued writes and their syncs, then stops checkpointing.
     public func close() {
+        idleFlush.cancel()
+        // Every lagging row is written before the last commit, so a clean stop leaves nothing to replay.
+        let ledger = self.ledger
+        if lock != nil { try? writer.write { _ in try ledger.flushLaggingRows(all: true) } }
         writer.stop()
         checkpointer.unwatch(ledger.db)
         syncer.stop()
@@ -151,10 +174,12 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     public func lead(idOrEmail: String, at now: Timestamp) throws -> LeadRecord? {
         let key = idOrEmail.contains("@") ? (Lead.normalizedEmail(idOrEmail) ?? idOrEmail) : idOrEmail
+        // Before the row is read (`UnflushedScores` says why).
+        let unflushed = ledger.unflushed.entry(idOrEmail: key)
         return try readers.withConnection { db in
             let query = try db.statement("SELECT \(LeadRows.columns) FROM leads WHERE id = ? OR email = ?").bind(.text(key), .text(key))
             guard try query.step() else { return nil }
-            return try LeadRows.record(query, scorer: scorer, now: now, db: db)
+            return try LeadRows.record(query, unflushed: unflushed, scorer: scorer, now: now, db: db)
         }
     }
 
@@ -164,8 +189,9 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         if let minScore = filter.minScore { conditions.append(("score >= ?", .real(minScore))) }
         if let since = filter.updatedSince { conditions.append(("updated_at >= ?", .integer(since.milliseconds))) }
         let now = Timestamp(Date()), scorer = self.scorer
+        let unflushed = ledger.unflushed.snapshot()
         return try pageByID(table: "leads", columns: LeadRows.columns, conditions, cursor: filter.cursor, limit: filter.limit) { row, db in
-            try LeadRows.record(row, scorer: scorer, now: now, db: db)
+            try LeadRows.record(row, unflushed: unflushed[row.string(0) ?? ""], scorer: scorer, now: now, db: db)
         }
     }
 
@@ -285,19 +311,21 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
 /// Reading lead rows into records, scored at the moment of reading.
 enum LeadRows {
-    static let columns = "id, profile, lifecycle, score_state, created_at, updated_at, key"
+    static let columns = "id, profile, lifecycle, score_state, created_at, updated_at, key, state_seq"
 
-    static func record(_ row: SQLiteStatement, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
+    /// `unflushed` is the lead's entry in `UnflushedScores`, taken before the row was read.
+    static func record(_ row: SQLiteStatement, unflushed: UnflushedScores.Entry?, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
         let id = row.string(0) ?? ""
         let lead = try StoredJSON.decodeLead(row.blob(1))
-        var state = StoredJSON.decodeState(row.blob(3))
+        let newer = unflushed.flatMap { $0.stateSeq > row.int(7) ? $0 : nil }
+        var state = newer?.state ?? StoredJSON.decodeState(row.blob(3))
         if state == nil || !scorer.isCurrent(state!) {
             // Made under another model (a reload is rescoring leads): replay the lead's events.
             state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadKey: row.int(6)))
         }
         return LeadRecord(
             id: id, lead: lead, lifecycle: StoredJSON.decodeLifecycle(row.blob(2)), result: try scorer.result(of: state!, at: now),
-            createdAt: Timestamp(milliseconds: row.int(4)), updatedAt: Timestamp(milliseconds: row.int(5))
+            createdAt: Timestamp(milliseconds: row.int(4)), updatedAt: newer?.updatedAt ?? Timestamp(milliseconds: row.int(5))
         )
     }
 }

@@ -138,6 +138,19 @@ enum SchemaMigrations {
         ALTER TABLE events_by_key RENAME TO events;
         CREATE INDEX events_lead ON events(lead_key, occurred_at DESC, seq DESC);
         """),
+        // Lead rows may lag their events (score-only changes are written
+        // behind, LeadLedger): `state_seq` is the last event a row's scoring
+        // state includes, and every event up to `flushed_seq` is in its
+        // lead's row, so a start replays only the events after it. Rows
+        // written so far include all their events.
+        (6, """
+        ALTER TABLE leads ADD COLUMN state_seq INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE ledger_watermark (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            flushed_seq INTEGER NOT NULL
+        );
+        INSERT INTO ledger_watermark (id, flushed_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM events;
+        """),
     ]
 
     /// Brings the database to the latest version (or `target`, for tests of

@@ -1,0 +1,65 @@
+import LeadScoring
+import Synchronization
+
+/// Scoring states newer than their lead rows, for readers.
+///
+/// The writer rewrites a lead's row after a score-only change (an event
+/// that moved no stage) behind, in bulk (`LeadLedger`); the events table
+/// holds the truth meanwhile. Until the row catches up, this holds the
+/// state a read must use. The writer changes it only after the commit
+/// that made a change true, so a reader never sees a state that could
+/// still be rolled back.
+///
+/// A reader takes entries *before* it reads rows: an entry missing at
+/// that moment was either never needed or its row was committed first,
+/// and the row it then reads is at least as new. An entry is used only
+/// when it is newer than the row (`stateSeq` beyond the row's `state_seq`).
+final class UnflushedScores: Sendable {
+    struct Entry: Sendable {
+        let id: String
+        let email: String
+        let state: LeadScoreState
+        let updatedAt: Timestamp
+        /// The last event the state includes.
+        let stateSeq: Int64
+    }
+
+    private struct Entries {
+        var byID: [String: Entry] = [:]
+        var idByEmail: [String: String] = [:]
+    }
+
+    private let entries = Mutex(Entries())
+
+    init() {}
+
+    var count: Int { entries.withLock { $0.byID.count } }
+
+    /// The entry for a lead named by id or (normalised) e-mail.
+    func entry(idOrEmail key: String) -> Entry? {
+        entries.withLock { entries in
+            if let entry = entries.byID[key] { return entry }
+            return entries.idByEmail[key].flatMap { entries.byID[$0] }
+        }
+    }
+
+    /// Every entry, for reads of many rows (a copy on write: O(1) here).
+    func snapshot() -> [String: Entry] { entries.withLock { $0.byID } }
+
+    /// Sets (or, for nil, removes) the entries of these lead ids.
+    func apply(_ changes: [String: Entry?]) {
+        guard !changes.isEmpty else { return }
+        entries.withLock { entries in
+            for (id, change) in changes {
+                if let change {
+                    entries.byID[id] = change
+                    entries.idByEmail[change.email] = id
+                } else if let removed = entries.byID.removeValue(forKey: id) {
+                    entries.idByEmail.removeValue(forKey: removed.email)
+                }
+            }
+        }
+    }
+
+    func removeAll() { entries.withLock { $0 = Entries() } }
+}

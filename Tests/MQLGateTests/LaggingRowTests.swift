@@ -1,0 +1,157 @@
+import Foundation
+import LeadScoring
+import Testing
+@testable import MQLGate
+
+/// Lead rows are rewritten behind their events after score-only changes;
+/// reads, restarts and readers beside the server must not notice.
+@Suite("Lead rows written behind")
+struct LaggingRowTests {
+    static let scorer = LeadScorer(model: try! ScoringModel.load(yaml: OperationsTests.quickModel, file: "m"))
+
+    static func directory() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-lag-\(UUID().uuidString)").path
+    }
+
+    static func ingest(_ store: SQLiteLeadStore, _ email: String, _ types: [String], prefix: String) throws -> [EventOutcome] {
+        let now = Timestamp(Date())
+        let events = types.enumerated().map { index, type in
+            EngagementEvent(eventId: "\(prefix)-\(index)", type: type, occurredAt: now, email: email)
+        }
+        let done = DispatchSemaphore(value: 0)
+        nonisolated(unsafe) var outcome: Result<[EventOutcome], Error>?
+        store.ingest(events, at: now) { result in
+            outcome = result
+            done.signal()
+        }
+        done.wait()
+        return try outcome!.get()
+    }
+
+    /// The row as stored: the last event its state includes, and its score column.
+    static func row(_ store: SQLiteLeadStore, _ email: String) throws -> (stateSeq: Int64, score: Double, stage: String)? {
+        try store.readers.withConnection { db in
+            let query = try db.statement("SELECT state_seq, score, stage FROM leads WHERE email = ?").bind(.text(email))
+            guard try query.step() else { return nil }
+            return (query.int(0), query.double(1), query.string(2) ?? "")
+        }
+    }
+
+    static func newestSeq(_ store: SQLiteLeadStore) throws -> Int64 {
+        try store.readers.withConnection { db in
+            let query = try db.statement("SELECT MAX(seq) FROM events")
+            return try query.step() ? query.int(0) : 0
+        }
+    }
+
+    @Test func readsSeeEventsWhoseRowsLag() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        // The lead's row is written with its fit (50)...
+        _ = try store.upsertLead(Lead(email: "lag@acme.com"), at: Timestamp(Date()))
+        _ = try Self.ingest(store, "lag@acme.com", ["page_view", "page_view", "page_view"], prefix: "a")
+        // ...and three visits of 5 moved no stage, so it has not been rewritten since.
+        let stored = try #require(try Self.row(store, "lag@acme.com"))
+        #expect(stored.stateSeq == 0)
+        #expect(stored.score == 50)
+        let now = Timestamp(Date())
+        #expect(try store.lead(idOrEmail: "lag@acme.com", at: now)?.result.score == Points(cents: 6500))
+        let listed = try store.leads(LeadQuery()).items.first { $0.lead.email == "lag@acme.com" }
+        #expect(listed?.result.score == Points(cents: 6500))
+
+        // A reader beside the server (an export) rebuilds the states from the events.
+        let reader = try SQLiteLeadStore(directory: path, scorer: Self.scorer, exclusive: false)
+        #expect(try reader.lead(idOrEmail: "lag@acme.com", at: now)?.result.score == Points(cents: 6500))
+        reader.close()
+        #expect(try Self.row(store, "lag@acme.com")?.stateSeq == 0, "a reader beside the server must not write")
+
+        // A clean stop writes every lagging row.
+        store.close()
+        let reopened = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        let caughtUp = try #require(try Self.row(reopened, "lag@acme.com"))
+        #expect(caughtUp.stateSeq == (try Self.newestSeq(reopened)))
+        #expect(caughtUp.score == 65)
+        #expect(try reopened.lead(idOrEmail: "lag@acme.com", at: now)?.result.score == Points(cents: 6500))
+        reopened.close()
+    }
+
+    @Test func aStartReplaysTheEventsOfRowsThatLagged() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        _ = try store.upsertLead(Lead(email: "one@acme.com"), at: Timestamp(Date()))
+        let before = try store.readers.withConnection { db in
+            let query = try db.statement("SELECT score_state FROM leads WHERE email = 'one@acme.com'")
+            return try query.step() ? query.blob(0) : []
+        }
+        let watermark = try Self.newestSeq(store)
+        _ = try Self.ingest(store, "one@acme.com", ["page_view"], prefix: "one")
+        store.close()
+        // Rows lag as a crash would leave them: the store is closed, but the
+        // row and the watermark are put back to before the event.
+        let raw = try SQLiteConnection(path: path + "/mqlgate.sqlite3")
+        try raw.statement("UPDATE leads SET state_seq = 0, score = 50, score_state = ?").bind(.blob(before)).run()
+        try raw.statement("UPDATE ledger_watermark SET flushed_seq = ?").bind(.integer(watermark)).run()
+        let restarted = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        let now = Timestamp(Date())
+        #expect(try restarted.lead(idOrEmail: "one@acme.com", at: now)?.result.score == Points(cents: 5500))
+        // Events after the restart add to the replayed state, not to the stale row.
+        _ = try Self.ingest(restarted, "one@acme.com", ["page_view", "page_view"], prefix: "two")
+        #expect(try restarted.lead(idOrEmail: "one@acme.com", at: now)?.result.score == Points(cents: 6500))
+        restarted.close()
+        let again = try SQLiteLeadStore(directory: path, scorer: Self.scorer)
+        #expect(try again.lead(idOrEmail: "one@acme.com", at: now)?.result.score == Points(cents: 6500))
+        #expect(try Self.row(again, "one@acme.com")?.score == 65)
+        again.close()
+    }
+
+    @Test func stageChangesWriteTheRowWithTheirEvent() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        _ = try Self.ingest(store, "hot@acme.com", ["page_view", "demo_request"], prefix: "h")
+        let stored = try #require(try Self.row(store, "hot@acme.com"))
+        #expect(stored.stage == "mql")
+        #expect(stored.stateSeq == (try Self.newestSeq(store)))
+        #expect(stored.score == 115)
+        store.close()
+    }
+
+    @Test func rowsCatchUpAfterTheDelayWithoutFurtherWrites() async throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .milliseconds(100))
+        _ = try store.upsertLead(Lead(email: "later@acme.com"), at: Timestamp(Date()))
+        _ = try Self.ingest(store, "later@acme.com", ["page_view", "page_view"], prefix: "l")
+        var query = LeadQuery()
+        query.minScore = 60
+        let deadline = Date().addingTimeInterval(10)
+        while try store.leads(query).items.isEmpty, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        #expect(try store.leads(query).items.map(\.lead.email) == ["later@acme.com"])
+        #expect(try Self.row(store, "later@acme.com")?.stateSeq == (try Self.newestSeq(store)))
+        store.close()
+    }
+
+    @Test func deletingALaggingLeadLeavesNothingBehind() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        _ = try store.upsertLead(Lead(email: "gone@acme.com"), at: Timestamp(Date()))
+        _ = try Self.ingest(store, "gone@acme.com", ["page_view", "page_view"], prefix: "g")
+        #expect(store.ledger.unflushed.count == 1)
+        let id = try #require(try store.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date()))?.id)
+        #expect(try store.deleteLead(id: id))
+        #expect(try store.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date())) == nil)
+        #expect(store.ledger.unflushed.count == 0)
+        // The same address comes back as a new lead with only its new events.
+        _ = try Self.ingest(store, "gone@acme.com", ["page_view"], prefix: "g2")
+        #expect(try store.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date()))?.result.score == Points(cents: 5500))
+        store.close()
+        let reopened = try SQLiteLeadStore(directory: path, scorer: Self.scorer)
+        #expect(try reopened.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date()))?.result.score == Points(cents: 5500))
+        reopened.close()
+    }
+}
