@@ -13,7 +13,7 @@ import Synchronization
 ///
 /// A lead's row is rewritten behind, not with every event: when an event
 /// changes only the score (no stage, no handoff, no profile), the event
-/// row is written at once and the lead's row later, in bulk
+/// row is written at once and the lead's row within a second, in bulk
 /// (`flushLaggingRows`), so a lead that gets many events in a fraction of
 /// a second costs one row update instead of one each. The events table
 /// stays the complete truth: every row records the last event its state
@@ -104,7 +104,7 @@ final class LeadLedger {
 
     init(
         db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, unflushed: UnflushedScores = UnflushedScores(),
-        rowFlushDelay: Duration = .milliseconds(250), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 256
+        rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 256
     ) {
         self.db = db
         self.scorer = scorer
@@ -170,6 +170,9 @@ final class LeadLedger {
 
     /// Stores events and rescores the leads they touch; one outcome per event, in order.
     func ingest(_ events: [PreparedEvent], now: Timestamp) throws -> [EventOutcome] {
+        // A local copy: each use of the stored property copies the whole
+        // scorer (a dozen references retained and released) to call it.
+        let scorer = self.scorer
         var outcomes: [EventOutcome] = []
         outcomes.reserveCapacity(events.count)
         // The leads this job works on, taken out of the cache and mutated in
@@ -483,6 +486,7 @@ final class LeadLedger {
     /// and outbox rows when it qualifies, and persists the lead: at once,
     /// unless `rowMayLag` and nothing but its score changed.
     private func settle(_ working: inout WorkingLead, now: Timestamp, rowMayLag: Bool) throws -> LeadRecord {
+        let scorer = self.scorer
         let result = try scorer.result(of: working.state, at: now)
         let stageBefore = working.lifecycle.stage
         let decision = scorer.lifecycle.evaluate(working.lifecycle, result: result, at: now)

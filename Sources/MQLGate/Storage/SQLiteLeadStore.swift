@@ -27,7 +27,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     ///   after a score-only change (`LeadLedger`).
     public init(
         directory: String, scorer: LeadScorer, metrics: ServiceMetrics? = nil, subscriptions: [String: [String]] = [:],
-        exclusive: Bool = true, rowFlushDelay: Duration = .milliseconds(250)
+        exclusive: Bool = true, rowFlushDelay: Duration = .seconds(1)
     ) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         lock = exclusive ? try DataDirectoryLock(directory: directory) : nil
