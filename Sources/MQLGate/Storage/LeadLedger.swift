@@ -410,12 +410,7 @@ final class LeadLedger {
     /// Rebuilds the lagging states from the events after the watermark: at
     /// start, and after a failed commit dropped them. Reads only.
     func recoverLaggingRows() throws {
-        cache.removeAll()
-        idByEmail.removeAll()
-        lagging.removeAll()
-        lagQueue.removeAll()
-        lagQueueHead = 0
-        stagedUnflushed.removeAll()
+        forgetCache()
         let mark = try db.statement("SELECT flushed_seq FROM ledger_watermark WHERE id = 1")
         flushedSeq = try mark.step() ? mark.int(0) : 0
         let newest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM events")
