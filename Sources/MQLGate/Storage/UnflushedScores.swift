@@ -52,8 +52,8 @@ final class UnflushedScores: Sendable {
         entries.withLock { entries in
             for (id, change) in changes {
                 if let change {
-                    entries.byID[id] = change
-                    entries.idByEmail[change.email] = id
+                    // A lead's e-mail never changes: map it once, when the lead first lags.
+                    if entries.byID.updateValue(change, forKey: id) == nil { entries.idByEmail[change.email] = id }
                 } else if let removed = entries.byID.removeValue(forKey: id) {
                     entries.idByEmail.removeValue(forKey: removed.email)
                 }
