@@ -63,6 +63,10 @@ struct SmugglingTests {
         let response = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nhi"))
         #expect(response.status == 200)
         #expect(response.text == "hi")
+        // The same as a list in one field (RFC 9112 §6.3).
+        let listed = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2 ,2\r\n\r\nhi"))
+        #expect(listed.status == 200)
+        #expect(listed.text == "hi")
         await server.stop()
     }
 
