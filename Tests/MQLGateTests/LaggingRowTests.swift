@@ -154,4 +154,101 @@ struct LaggingRowTests {
         #expect(try reopened.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date()))?.result.score == Points(cents: 5500))
         reopened.close()
     }
+
+    // MARK: The ledger alone, one transaction at a time, as the writer runs it
+
+    final class Bench {
+        let db: SQLiteConnection
+        let ledger: LeadLedger
+        let now = Timestamp(Date())
+
+        init(_ path: String, cacheLimit: Int = 200_000) throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            db = try SQLiteConnection(path: path + "/ledger.sqlite3")
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON")
+            try SchemaMigrations.migrate(db, now: 0)
+            ledger = LeadLedger(db: db, scorer: LaggingRowTests.scorer, cacheLimit: cacheLimit, rowFlushDelay: .seconds(3600))
+            try ledger.recoverLaggingRows()
+        }
+
+        /// One commit, with the writer's hooks around it.
+        func commit(_ body: (LeadLedger) throws -> Void) throws {
+            try db.execute("BEGIN IMMEDIATE")
+            try body(ledger)
+            try ledger.flushLaggingRows()
+            try db.execute("COMMIT")
+            ledger.commitSucceeded()
+        }
+
+        func upsert(_ email: String) throws {
+            try commit { ledger in _ = try ledger.job { try ledger.upsert(Lead(email: email), now: now) } }
+        }
+
+        func visit(_ email: String, id: String, in ledger: LeadLedger) throws {
+            let event = EngagementEvent(eventId: id, type: "page_view", occurredAt: now, email: email)
+            _ = try ledger.job { try ledger.ingest([PreparedEvent(event, now: now)], now: now) }
+        }
+
+        func score(_ email: String) throws -> Double? {
+            let query = try db.statement("SELECT score FROM leads WHERE email = ?").bind(.text(email))
+            defer { query.reset() }
+            return try query.step() ? query.double(0) : nil
+        }
+    }
+
+    @Test func evictingTheCacheKeepsTheStatesOfLaggingLeads() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bench = try Bench(path, cacheLimit: 2)
+        let emails = (0..<5).map { "e\($0)@acme.com" }
+        for email in emails { try bench.upsert(email) }
+        // Each visit runs with the cache full, and every lead before it lags.
+        for (index, email) in emails.enumerated() { try bench.commit { try bench.visit(email, id: "v\(index)", in: $0) } }
+        #expect(bench.ledger.unflushed.count == 5)
+        try bench.commit { try $0.flushLaggingRows(all: true) }
+        #expect(try emails.map { try bench.score($0) } == Array(repeating: 55, count: 5))
+    }
+
+    @Test func aJobFailingLateInACommitCostsReadersNothing() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bench = try Bench(path)
+        try bench.upsert("l@acme.com")
+        try bench.commit { ledger in
+            try bench.visit("l@acme.com", id: "ok", in: ledger)
+            // What a later job that failed after touching the cache does: the
+            // lagging states, and what was staged for readers, are gone.
+            ledger.forgetCache()
+        }
+        let entry = try #require(bench.ledger.unflushed.entry(idOrEmail: "l@acme.com"))
+        let newest = try bench.db.statement("SELECT MAX(seq) FROM events")
+        #expect(try newest.step() && entry.stateSeq == newest.int(0))
+        newest.reset()
+    }
+
+    @Test func anAddressDeletedAndTakenAgainInOneCommitNamesTheNewLead() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bench = try Bench(path)
+        try bench.upsert("same@acme.com")
+        try bench.commit { try bench.visit("same@acme.com", id: "first", in: $0) }
+        let old = try #require(bench.ledger.unflushed.entry(idOrEmail: "same@acme.com")).id
+        try bench.commit { ledger in
+            _ = try ledger.job { try ledger.delete(id: old) }
+            _ = try ledger.job { try ledger.upsert(Lead(email: "same@acme.com"), now: bench.now) }
+            try bench.visit("same@acme.com", id: "second", in: ledger)
+        }
+        let entry = try #require(bench.ledger.unflushed.entry(idOrEmail: "same@acme.com"))
+        #expect(entry.id != old)
+        #expect(bench.ledger.unflushed.count == 1)
+    }
+
+    @Test func aLeadMadeByAnEventGetsItsWholeRowAtOnce() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bench = try Bench(path)
+        try bench.commit { try bench.visit("new@acme.com", id: "n", in: $0) }
+        #expect(try bench.score("new@acme.com") == 55)
+        #expect(bench.ledger.unflushed.count == 0)
+    }
 }

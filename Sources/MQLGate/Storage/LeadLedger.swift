@@ -42,6 +42,8 @@ final class LeadLedger {
         var rowLagsFrom: Int64?
         /// The score as of the last settle, for a row written behind.
         var settledScore = Points(cents: 0)
+        /// The row holds only what an event needed to reference it (no state, no score) until it is first written.
+        var rowIsPlaceholder = false
     }
 
     /// A lead whose row lags its state, since which event and when.
@@ -222,6 +224,7 @@ final class LeadLedger {
                 // The lead row must exist before its events reference it; a new lead is settled even if all its events were duplicates.
                 try insertLeadRow(leads[slot], now: now)
                 leads[slot].isNew = false
+                leads[slot].rowIsPlaceholder = true
                 settles[slot] = true
             }
             let eventID = events[index].event.eventId!
@@ -446,13 +449,17 @@ final class LeadLedger {
         needsRecovery = false
     }
 
-    /// After a commit: readers see what it made true.
+    /// After a commit: readers see what it made true. A job that failed late
+    /// in the transaction may have dropped the lagging states (and what was
+    /// staged for readers) of jobs that did commit: they are rebuilt from
+    /// the committed events first. Should that fail, readers keep the last
+    /// states published, and the next job tries again.
     func commitSucceeded() {
-        if replaceUnflushed {
-            unflushed.removeAll()
-            replaceUnflushed = false
+        if needsRecovery {
+            do { try recoverLaggingRows() } catch { return }
         }
-        unflushed.apply(stagedUnflushed)
+        unflushed.apply(stagedUnflushed, replacingAll: replaceUnflushed)
+        replaceUnflushed = false
         stagedUnflushed.removeAll(keepingCapacity: true)
         laggingCount.store(lagging.count, ordering: .relaxed)
     }
@@ -505,7 +512,7 @@ final class LeadLedger {
         }
         working.updatedAt = now
         working.settledScore = result.score
-        let scoreOnly = !working.isNew && !working.profileChanged && !decision.changed && decision.handoff == nil
+        let scoreOnly = !working.isNew && !working.rowIsPlaceholder && !working.profileChanged && !decision.changed && decision.handoff == nil
         if rowMayLag && scoreOnly && working.rowLagsFrom != nil && !needsRecovery && lagging.count < maxLaggingRows {
             markLagging(working)
         } else {
@@ -572,17 +579,18 @@ final class LeadLedger {
             WHERE id = ?
             """).bind(values).run()
         working.rowLagsFrom = nil
+        working.rowIsPlaceholder = false
         rowCaughtUp(working.id)
     }
 
     private func remember(_ working: WorkingLead) throws {
         if cache.count >= cacheLimit {
-            // Crude but bounded: drop everything (lagging rows are written
-            // first, since only the cache holds their states); the store
-            // rebuilds entries on demand.
-            try flushLaggingRows(all: true)
-            cache.removeAll()
-            idByEmail.removeAll()
+            // Crude but bounded: drop every lead whose row is current (the
+            // store rebuilds them on demand). Lagging leads stay: only the
+            // cache holds their states, some may be out of it right now
+            // (taken by the job), and there are at most `maxLaggingRows`.
+            cache = cache.filter { lagging[$0.key] != nil }
+            idByEmail = idByEmail.filter { cache[$0.value] != nil }
         }
         var entry = working
         entry.isNew = false

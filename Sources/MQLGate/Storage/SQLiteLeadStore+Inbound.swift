@@ -21,9 +21,10 @@ extension SQLiteLeadStore {
 
     /// Applies leads and events from message `id` of `source` in one transaction, unless that id was seen before.
     func applyInbound(source: String, id: String, leads: [Lead], events: [EngagementEvent], at now: Timestamp) throws -> InboundOutcome {
-        let ledger = self.ledger
         let prepared = events.map { PreparedEvent($0, now: now) }
-        return try writer.write { db in
+        // Through `write`, a ledger job: a failure drops what it cached, and its handoffs are counted.
+        return try write { ledger in
+            let db = ledger.db
             try db.statement("INSERT INTO inbound_messages (source, id, received_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
                 .bind(.text(source), .text(id), .integer(now.milliseconds)).run()
             guard db.changes == 1 else { return InboundOutcome(duplicate: true) }
@@ -41,8 +42,8 @@ extension SQLiteLeadStore {
     /// contact's e-mail is remembered per object id, so later changes to other
     /// properties reach the same lead. Returns (applied, duplicates, unknown contacts).
     func applyHubSpot(_ changes: [HubSpotChange], at now: Timestamp) throws -> (applied: Int, duplicates: Int, unmapped: Int) {
-        let ledger = self.ledger
-        return try writer.write { db in
+        return try write { ledger in
+            let db = ledger.db
             var applied = 0, duplicates = 0, unmapped = 0
             for change in changes {
                 try db.statement("INSERT INTO inbound_messages (source, id, received_at) VALUES ('hubspot', ?, ?) ON CONFLICT DO NOTHING")

@@ -46,20 +46,22 @@ final class UnflushedScores: Sendable {
     /// Every entry, for reads of many rows (a copy on write: O(1) here).
     func snapshot() -> [String: Entry] { entries.withLock { $0.byID } }
 
-    /// Sets (or, for nil, removes) the entries of these lead ids.
-    func apply(_ changes: [String: Entry?]) {
-        guard !changes.isEmpty else { return }
+    /// Sets (or, for nil, removes) the entries of these lead ids, after
+    /// dropping every entry with `replacingAll`, in one step for readers.
+    func apply(_ changes: [String: Entry?], replacingAll: Bool = false) {
+        guard !changes.isEmpty || replacingAll else { return }
         entries.withLock { entries in
-            for (id, change) in changes {
-                if let change {
-                    // A lead's e-mail never changes: map it once, when the lead first lags.
-                    if entries.byID.updateValue(change, forKey: id) == nil { entries.idByEmail[change.email] = id }
-                } else if let removed = entries.byID.removeValue(forKey: id) {
+            if replacingAll { entries = Entries() }
+            // Removals first: a deleted lead's address may belong to a new lead in the same commit.
+            for (id, change) in changes where change == nil {
+                if let removed = entries.byID.removeValue(forKey: id), entries.idByEmail[removed.email] == id {
                     entries.idByEmail.removeValue(forKey: removed.email)
                 }
             }
+            for case let (id, change?) in changes {
+                // A lead's e-mail never changes: map it once, when the lead first lags.
+                if entries.byID.updateValue(change, forKey: id) == nil { entries.idByEmail[change.email] = id }
+            }
         }
     }
-
-    func removeAll() { entries.withLock { $0 = Entries() } }
 }
