@@ -155,6 +155,26 @@ struct LaggingRowTests {
         reopened.close()
     }
 
+    @Test func aReaderIgnoresAnEntryOfTheLeadThatHadTheAddressBefore() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        let first = try store.upsertLead(Lead(email: "moved@acme.com"), at: Timestamp(Date())).0.id
+        _ = try Self.ingest(store, "moved@acme.com", ["page_view", "page_view"], prefix: "m")
+        // A reader took this entry, then the lead was deleted and the address taken by a new one.
+        let stale = try #require(store.ledger.unflushed.entry(idOrEmail: "moved@acme.com"))
+        #expect(try store.deleteLead(id: first))
+        _ = try store.upsertLead(Lead(email: "moved@acme.com"), at: Timestamp(Date()))
+        let record = try store.readers.withConnection { db in
+            let query = try db.statement("SELECT \(LeadRows.columns) FROM leads WHERE email = 'moved@acme.com'")
+            _ = try query.step()
+            return try LeadRows.record(query, unflushed: stale, scorer: Self.scorer, now: Timestamp(Date()), db: db)
+        }
+        #expect(record.id != first)
+        #expect(record.result.score == Points(cents: 5000))
+        store.close()
+    }
+
     // MARK: The ledger alone, one transaction at a time, as the writer runs it
 
     final class Bench {

@@ -452,11 +452,17 @@ final class LeadLedger {
     /// After a commit: readers see what it made true. A job that failed late
     /// in the transaction may have dropped the lagging states (and what was
     /// staged for readers) of jobs that did commit: they are rebuilt from
-    /// the committed events first. Should that fail, readers keep the last
-    /// states published, and the next job tries again.
+    /// the committed events first. Should that fail (a read error), readers
+    /// keep the last states published, and the store's idle timer, told
+    /// rows lag, makes a commit that tries again within a quarter second.
     func commitSucceeded() {
         if needsRecovery {
-            do { try recoverLaggingRows() } catch { return }
+            do {
+                try recoverLaggingRows()
+            } catch {
+                laggingCount.store(max(1, lagging.count), ordering: .relaxed)
+                return
+            }
         }
         unflushed.apply(stagedUnflushed, replacingAll: replaceUnflushed)
         replaceUnflushed = false

@@ -12,8 +12,8 @@ extension SQLiteLeadStore {
     /// from its events. Returns (leads rescored, stage changes).
     @discardableResult
     public func rescoreAll(with scorer: LeadScorer, at now: @escaping @Sendable () -> Timestamp = { Timestamp(Date()) }) throws -> (leads: Int, changed: Int) {
-        let ledger = self.ledger
-        try writer.write { _ in try ledger.replaceScorer(scorer) }
+        // A ledger job: pending recovery runs first, and a failed flush drops what it cached.
+        try write { ledger in try ledger.replaceScorer(scorer) }
         replaceScorer(scorer)
         return try forEachBatch(where: "1 = 1", stages: nil, now: now)
     }

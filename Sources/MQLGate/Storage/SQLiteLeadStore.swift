@@ -98,8 +98,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     public func close() {
         idleFlush.cancel()
         // Every lagging row is written before the last commit, so a clean stop leaves nothing to replay.
-        let ledger = self.ledger
-        if lock != nil { try? writer.write { _ in try ledger.flushLaggingRows(all: true) } }
+        if lock != nil { _ = try? write { ledger in try ledger.flushLaggingRows(all: true) } }
         writer.stop()
         checkpointer.unwatch(ledger.db)
         syncer.stop()
@@ -319,7 +318,8 @@ enum LeadRows {
     static func record(_ row: SQLiteStatement, unflushed: UnflushedScores.Entry?, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
         let id = row.string(0) ?? ""
         let lead = try StoredJSON.decodeLead(row.blob(1))
-        let newer = unflushed.flatMap { $0.stateSeq > row.int(7) ? $0 : nil }
+        // The entry must be this lead's: its address may have passed to a new lead since.
+        let newer = unflushed.flatMap { $0.id == id && $0.stateSeq > row.int(7) ? $0 : nil }
         var state = newer?.state ?? StoredJSON.decodeState(row.blob(3))
         if state == nil || !scorer.isCurrent(state!) {
             // Made under another model (a reload is rescoring leads): replay the lead's events.
