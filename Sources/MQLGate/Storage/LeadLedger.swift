@@ -377,7 +377,7 @@ final class LeadLedger {
             guard all || lagging.count > maxLaggingRows || (lag.since <= due && written < maxRowsPerFlush) else { break }
             lagQueueHead += 1
             guard var working = cache[lag.id] else {
-                // Cannot happen (lagging leads stay cached); should it, the replay at start repairs the row.
+                // Cannot happen (lagging leads stay cached); should it, the recovery after this commit repairs the row.
                 needsRecovery = true
                 return
             }
