@@ -46,6 +46,21 @@ struct ModelChangeTests {
         await harness.stop()
     }
 
+    @Test func timePassingWithoutAStageChangeLeavesTheLeadUntouched() async throws {
+        let harness = try ServiceHarness(model: OperationsTests.quickModel)
+        _ = try await harness.post("/v1/events", #"{"email":"steady@acme.com","type":"demo_request"}"#)
+        let before = try await harness.get("/v1/leads/steady@acme.com").json
+        #expect(before["stage"] as? String == "mql")
+        // The lifecycle pass (the harness runs it every 100 ms, and once here a minute on) moves nothing...
+        let later = Timestamp(milliseconds: Timestamp(Date()).milliseconds + 60_000)
+        #expect(try harness.service.store.applyTimeBasedTransitions(at: later) == 0)
+        try await Task.sleep(for: .milliseconds(300))
+        // ...so nothing was written: `updated_since` keeps meaning "changed since".
+        let after = try await harness.get("/v1/leads/steady@acme.com").json
+        #expect(after["updated_at"] as? String == before["updated_at"] as? String)
+        await harness.stop()
+    }
+
     @Test func staleMQLsAreRecycledAndMayQualifyAgain() async throws {
         // Fit alone (50) stays; below 55 an unanswered MQL counts as stale.
         let harness = try ServiceHarness(model: OperationsTests.quickModel.replacingOccurrences(of: "recycle: 10", with: "recycle: 55"))

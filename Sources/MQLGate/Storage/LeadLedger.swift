@@ -327,11 +327,18 @@ final class LeadLedger {
     /// stale; rejected leads finish their cooldown). Leads that newly
     /// qualify get handoffs, through the same path as ingestion.
     /// With `stages`, only leads still in one of them are touched.
-    func reevaluate(ids: [String], inStages stages: Set<Stage>?, now: Timestamp) throws -> Int {
+    /// Without `rewriteUnchanged`, a lead the rules do not move is not
+    /// written at all, so its `updated_at` says when it last changed.
+    func reevaluate(ids: [String], inStages stages: Set<Stage>?, rewriteUnchanged: Bool, now: Timestamp) throws -> Int {
         var changed = 0
         for id in ids {
             guard var working = try load(id: id) else { continue }
             if let stages, !stages.contains(working.lifecycle.stage) { continue }
+            if !rewriteUnchanged {
+                let scorer = self.scorer
+                let decision = scorer.lifecycle.evaluate(working.lifecycle, result: try scorer.result(of: working.state, at: now), at: now)
+                guard decision.changed || decision.handoff != nil else { continue }
+            }
             let before = working.lifecycle
             _ = try settle(&working, now: now, rowMayLag: false)
             try remember(working)

@@ -15,19 +15,22 @@ extension SQLiteLeadStore {
         // A ledger job: pending recovery runs first, and a failed flush drops what it cached.
         try write { ledger in try ledger.replaceScorer(scorer) }
         replaceScorer(scorer)
-        return try forEachBatch(where: "1 = 1", stages: nil, now: now)
+        return try forEachBatch(where: "1 = 1", stages: nil, rewriteUnchanged: true, now: now)
     }
 
     /// Moves stale MQLs and cooled-down rejections to `recycled`.
     @discardableResult
     public func applyTimeBasedTransitions(at now: Timestamp) throws -> Int {
-        try forEachBatch(where: "stage IN ('mql', 'rejected')", stages: [.mql, .rejected], now: { now }).changed
+        // Only the leads that move are written: the pass runs every few seconds over every MQL.
+        try forEachBatch(where: "stage IN ('mql', 'rejected')", stages: [.mql, .rejected], rewriteUnchanged: false, now: { now }).changed
     }
 
     /// `stages` repeats `condition` for the writer: a lead selected by the
     /// read may have moved on before its job runs (another pass, feedback),
     /// and one no longer in those stages is left alone.
-    private func forEachBatch(where condition: String, stages: Set<Stage>?, now: @escaping @Sendable () -> Timestamp) throws -> (leads: Int, changed: Int) {
+    private func forEachBatch(
+        where condition: String, stages: Set<Stage>?, rewriteUnchanged: Bool, now: @escaping @Sendable () -> Timestamp
+    ) throws -> (leads: Int, changed: Int) {
         var after = ""
         var leads = 0, changed = 0
         let ledger = self.ledger
@@ -42,7 +45,7 @@ extension SQLiteLeadStore {
             guard let last = ids.last else { break }
             after = last
             leads += ids.count
-            changed += try write { _ in try ledger.reevaluate(ids: ids, inStages: stages, now: now()) }
+            changed += try write { _ in try ledger.reevaluate(ids: ids, inStages: stages, rewriteUnchanged: rewriteUnchanged, now: now()) }
         }
         return (leads, changed)
     }
