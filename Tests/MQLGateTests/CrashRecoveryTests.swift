@@ -15,39 +15,34 @@ struct CrashRecoveryTests {
     }
 
     final class Server {
-        let process = Process()
+        let process: ChildProcess
         let port: Int
 
         init(dataDirectory: String, scoring: String = ServiceHarness.defaultModelPath) throws {
-            process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
-            process.arguments = [
+            process = try ChildProcess(CrashRecoveryTests.binary, [
                 "serve", "--port", "0", "--data-dir", dataDirectory,
                 "--scoring", scoring, "--config", "/nonexistent/mqlgate.yaml",
-            ]
-            let output = Pipe()
-            process.standardOutput = output
-            process.standardError = FileHandle.nullDevice
-            try launch(process)
+            ], stdout: .pipe)
             // "mqlgate listening on http://127.0.0.1:PORT"
             var line = Data()
             while !line.contains(UInt8(ascii: "\n")) {
-                let chunk = output.fileHandleForReading.availableData
+                let chunk = process.standardOutput!.availableData
                 if chunk.isEmpty { break }
                 line.append(chunk)
             }
             let text = String(decoding: line, as: UTF8.self)
             guard let port = text.split(separator: ":").last.flatMap({ Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }) else {
-                process.terminate()
+                process.signal(SIGTERM)
                 throw POSIXError(.EIO)
             }
             self.port = port
         }
 
         func kill() {
-            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.signal(SIGKILL)
         }
 
-        func reap() { process.waitUntilExit() }
+        func reap() { process.wait() }
     }
 
     @Test(.timeLimit(.minutes(2)))
@@ -192,25 +187,18 @@ struct ProcessLifecycleTests {
         let server = try CrashRecoveryTests.Server(dataDirectory: directory)
         let status = (try RawClientBox(port: server.port)).post("/v1/events", #"{"email":"t@acme.com","type":"page_view"}"#)
         #expect(status == 202)
-        kill(server.process.processIdentifier, SIGTERM)
-        server.reap()
-        #expect(server.process.terminationReason == .exit)
-        #expect(server.process.terminationStatus == 0)
+        server.process.signal(SIGTERM)
+        #expect(server.process.wait() == .exited(0))
     }
 
     @Test(.timeLimit(.minutes(1)))
     func refusesToListenBeyondLoopbackWithoutKeys() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CrashRecoveryTests.binary)
-        process.arguments = ["serve", "--host", "0.0.0.0", "--port", "0", "--scoring", ServiceHarness.defaultModelPath,
-                             "--config", "/nonexistent.yaml", "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-open-\(UUID().uuidString)").path]
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try launch(process)
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus != 0)
+        let process = try ChildProcess(CrashRecoveryTests.binary, [
+            "serve", "--host", "0.0.0.0", "--port", "0", "--scoring", ServiceHarness.defaultModelPath,
+            "--config", "/nonexistent.yaml", "--data-dir", FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-open-\(UUID().uuidString)").path,
+        ], stderr: .pipe)
+        let message = String(decoding: process.standardError!.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.wait() != .exited(0))
         #expect(message.contains("without API keys"))
     }
 }

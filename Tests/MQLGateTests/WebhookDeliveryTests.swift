@@ -210,17 +210,13 @@ struct WebhookDeliveryTests {
 
     static func opensslHMAC(secret: String, message: [UInt8]) throws -> String {
         let keyHex = Data(base64Encoded: String(secret.dropFirst(6)))!.map { String(format: "%02x", $0) }.joined()
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-        process.arguments = ["dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:\(keyHex)", "-binary"]
-        let input = Pipe(), output = Pipe()
-        process.standardInput = input
-        process.standardOutput = output
-        try launch(process)
-        input.fileHandleForWriting.write(Data(message))
-        try input.fileHandleForWriting.close()
-        let mac = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let process = try ChildProcess(
+            "/usr/bin/openssl", ["dgst", "-sha256", "-mac", "HMAC", "-macopt", "hexkey:\(keyHex)", "-binary"], stdin: .pipe, stdout: .pipe
+        )
+        process.standardInput!.write(Data(message))
+        try process.standardInput!.close()
+        let mac = process.standardOutput!.readDataToEndOfFile()
+        process.wait()
         return mac.base64EncodedString()
     }
 }
