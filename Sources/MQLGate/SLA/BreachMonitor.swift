@@ -21,8 +21,7 @@ final class BreachMonitor: @unchecked Sendable {
 
     func start() {
         let timer = DispatchSource.makeTimerSource(queue: queue)
-        let milliseconds = Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000)
-        timer.schedule(deadline: .now(), repeating: .milliseconds(max(milliseconds, 10)), leeway: .milliseconds(100))
+        timer.schedule(deadline: .now(), repeating: .milliseconds(max(interval.milliseconds, 10)), leeway: .milliseconds(100))
         timer.setEventHandler { [self] in check() }
         self.timer = timer
         timer.resume()

@@ -166,7 +166,7 @@ final class LeadLedger {
         try scorer.update(&working.state, with: working.lead)
         let created = working.isNew
         let record = try settle(&working, now: now, rowMayLag: false)
-        try remember(working)
+        remember(working)
         return (record, created)
     }
 
@@ -248,7 +248,7 @@ final class LeadLedger {
         // order, which the watermark relies on.
         for slot in leads.indices.sorted(by: { (leads[$0].rowLagsFrom ?? .max) < (leads[$1].rowLagsFrom ?? .max) }) {
             if settles[slot] { _ = try settle(&leads[slot], now: now, rowMayLag: true) }
-            try remember(leads[slot])
+            remember(leads[slot])
         }
         return outcomes
     }
@@ -285,7 +285,7 @@ final class LeadLedger {
         let stageChanged = decision.state.stage != working.lifecycle.stage
         working.lifecycle = decision.state
         try writeRow(&working, score: try scorer.summary(of: working.state, at: now).score, stageChanged: stageChanged, now: now)
-        try remember(working)
+        remember(working)
         try enqueue(type: "handoff.feedback", handoff: handoff, now: now)
         return handoff
     }
@@ -341,7 +341,7 @@ final class LeadLedger {
             }
             let before = working.lifecycle
             _ = try settle(&working, now: now, rowMayLag: false)
-            try remember(working)
+            remember(working)
             if working.lifecycle != before { changed += 1 }
         }
         return changed
@@ -375,12 +375,7 @@ final class LeadLedger {
         guard !needsRecovery else { return }
         let due = ContinuousClock.now - rowFlushDelay
         var written = 0
-        while lagQueueHead < lagQueue.count {
-            let lag = lagQueue[lagQueueHead]
-            guard let current = lagging[lag.id], current.firstSeq == lag.firstSeq else {
-                lagQueueHead += 1
-                continue
-            }
+        while let lag = oldestLag() {
             guard all || lagging.count > maxLaggingRows || (lag.since <= due && written < maxRowsPerFlush) else { break }
             lagQueueHead += 1
             guard var working = cache[lag.id] else {
@@ -399,14 +394,20 @@ final class LeadLedger {
         try writeWatermark()
     }
 
-    /// Every event up to the returned one is in its lead's row.
-    private func watermark() -> Int64 {
+    /// The lead that has lagged longest, after dropping the queue entries
+    /// before it that no longer lag (written or deleted since).
+    private func oldestLag() -> Lag? {
         while lagQueueHead < lagQueue.count {
             let lag = lagQueue[lagQueueHead]
-            if let current = lagging[lag.id], current.firstSeq == lag.firstSeq { return lag.firstSeq - 1 }
+            if lagging[lag.id]?.firstSeq == lag.firstSeq { return lag }
             lagQueueHead += 1
         }
-        return lastSeq
+        return nil
+    }
+
+    /// Every event up to the returned one is in its lead's row.
+    private func watermark() -> Int64 {
+        oldestLag().map { $0.firstSeq - 1 } ?? lastSeq
     }
 
     private func writeWatermark() throws {
@@ -596,7 +597,7 @@ final class LeadLedger {
         rowCaughtUp(working.id)
     }
 
-    private func remember(_ working: WorkingLead) throws {
+    private func remember(_ working: WorkingLead) {
         if cache.count >= cacheLimit {
             // Crude but bounded: drop every lead whose row is current (the
             // store rebuilds them on demand). Lagging leads stay: only the

@@ -76,7 +76,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         idleFlush = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "mqlgate.row-flush"))
         let writer = self.writer, delay = ledger.rowFlushDelay
         // A quarter of the delay, so an idle store's rows lag at most a quarter longer than a busy one's.
-        let tick = max(10, Int(delay.components.seconds * 1000 + delay.components.attoseconds / 1_000_000_000_000_000) / 4)
+        let tick = max(10, delay.milliseconds / 4)
         idleFlush.schedule(deadline: .now() + .milliseconds(tick), repeating: .milliseconds(tick))
         idleFlush.setEventHandler { [exclusive] in
             // A reader beside the serving process never writes; its lagging states only serve its reads.
