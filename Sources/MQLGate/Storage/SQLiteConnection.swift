@@ -1,4 +1,5 @@
 import CSQLite
+import CSQLitePageCache
 import Foundation
 
 /// An error reported by SQLite, with its result code and message.
@@ -19,7 +20,17 @@ public final class SQLiteConnection {
     private var statements: [String: SQLiteStatement] = [:]
 
     /// Applied once, before the first connection: SQLite refuses configuration after it has initialised.
-    private static let configured: Int32 = mqlgate_sqlite_configure()
+    private static let configured: Int32 = {
+        let settings = mqlgate_sqlite_configure()
+        return settings != SQLITE_OK ? settings : mqlgate_page_cache_install()
+    }()
+
+    /// End-of-transaction truncations of the page cache: passed to SQLite's
+    /// own cache, and skipped because no page lay past the limit (`CSQLitePageCache`).
+    static var pageCacheTruncations: (passed: UInt64, skipped: UInt64) {
+        let stats = mqlgate_page_cache_stats()
+        return (stats.truncations_passed, stats.truncations_skipped)
+    }
 
     public init(path: String, readOnly: Bool = false) throws {
         _ = Self.configured
