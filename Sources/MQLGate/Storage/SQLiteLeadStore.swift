@@ -320,7 +320,8 @@ enum LeadRows {
         let lead = try StoredJSON.decodeLead(row.blob(1))
         // The entry must be this lead's: its address may have passed to a new lead since.
         let newer = unflushed.flatMap { $0.id == id && $0.stateSeq > row.int(7) ? $0 : nil }
-        var state = newer?.state ?? StoredJSON.decodeState(row.blob(3))
+        // An entry that does not decode falls through to the replay below, never to the older row.
+        var state = newer.map { $0.state } ?? StoredJSON.decodeState(row.blob(3))
         if state == nil || !scorer.isCurrent(state!) {
             // Made under another model (a reload is rescoring leads): replay the lead's events.
             state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadKey: row.int(6)))

@@ -18,10 +18,24 @@ final class UnflushedScores: Sendable {
     struct Entry: Sendable {
         let id: String
         let email: String
-        let state: LeadScoreState
+        /// The state in its stored form. A copy of the writer's own value
+        /// would share its arrays, and the lead's next event would then
+        /// copy them all to change one; readers decode the few they use.
+        let encodedState: [UInt8]
         let updatedAt: Timestamp
         /// The last event the state includes.
         let stateSeq: Int64
+
+        init(id: String, email: String, state: LeadScoreState, updatedAt: Timestamp, stateSeq: Int64) {
+            self.id = id
+            self.email = email
+            self.encodedState = state.serialized()
+            self.updatedAt = updatedAt
+            self.stateSeq = stateSeq
+        }
+
+        /// Nil only if the bytes do not decode, which would be a bug of the encoding.
+        var state: LeadScoreState? { try? LeadScoreState(serialized: encodedState) }
     }
 
     private struct Entries {
