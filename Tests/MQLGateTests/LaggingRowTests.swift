@@ -182,12 +182,18 @@ struct LaggingRowTests {
         let ledger: LeadLedger
         let now = Timestamp(Date())
 
-        init(_ path: String, cacheLimit: Int = 200_000) throws {
+        init(
+            _ path: String, cacheLimit: Int = 200_000, rowFlushDelay: Duration = .seconds(3600),
+            maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256
+        ) throws {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             db = try SQLiteConnection(path: path + "/ledger.sqlite3")
             try db.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON")
             try SchemaMigrations.migrate(db, now: 0)
-            ledger = LeadLedger(db: db, scorer: LaggingRowTests.scorer, cacheLimit: cacheLimit, rowFlushDelay: .seconds(3600))
+            ledger = LeadLedger(
+                db: db, scorer: LaggingRowTests.scorer, cacheLimit: cacheLimit, rowFlushDelay: rowFlushDelay,
+                maxRowsPerFlush: maxRowsPerFlush, maxOverdueRowsPerFlush: maxOverdueRowsPerFlush
+            )
             try ledger.recoverLaggingRows()
         }
 
@@ -214,6 +220,40 @@ struct LaggingRowTests {
             defer { query.reset() }
             return try query.step() ? query.double(0) : nil
         }
+    }
+
+    /// Leads that begin to lag in one commit come due together; they are
+    /// written a few per commit, and only once overdue many per commit.
+    @Test func rowsThatCameDueTogetherAreWrittenOverSeveralCommits() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let delay = Duration.milliseconds(800)
+        let bench = try Bench(path, rowFlushDelay: delay, maxRowsPerFlush: 5, maxOverdueRowsPerFlush: 20)
+        let emails = (0..<40).map { "due\($0)@acme.com" }
+        for email in emails { try bench.upsert(email) }
+        let started = ContinuousClock.now
+        try bench.commit { ledger in
+            for (index, email) in emails.enumerated() { try bench.visit(email, id: "d\(index)", in: ledger) }
+        }
+        func written() throws -> Int { try emails.filter { try bench.score($0) == 55 }.count }
+        func sleep(until instant: ContinuousClock.Instant) {
+            let left = (instant - .now).components
+            if left.seconds >= 0 { Thread.sleep(forTimeInterval: Double(left.seconds) + Double(left.attoseconds) / 1e18) }
+        }
+        #expect(try written() == 0)
+        sleep(until: started + delay + .milliseconds(50))
+        try bench.commit { _ in }
+        try bench.commit { _ in }
+        // Two commits past the delay wrote two handfuls, unless this machine
+        // stalled past twice the delay: then the rows were overdue.
+        let afterTwo = try written()
+        #expect(ContinuousClock.now - started >= delay * 2 || afterTwo == 10, "\(afterTwo) rows written")
+        sleep(until: started + delay * 2 + .milliseconds(50))
+        try bench.commit { _ in }
+        #expect(try written() == min(40, afterTwo + 20))
+        try bench.commit { _ in }
+        #expect(try written() == 40)
+        #expect(bench.ledger.laggingCount.load(ordering: .relaxed) == 0)
     }
 
     @Test func evictingTheCacheKeepsTheStatesOfLaggingLeads() throws {

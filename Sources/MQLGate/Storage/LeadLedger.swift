@@ -87,8 +87,15 @@ final class LeadLedger {
     /// Beyond this many lagging rows, rows are written with their events
     /// again, which bounds memory and the replay at start.
     let maxLaggingRows: Int
-    /// Rows written behind per commit at most, so no commit waits long behind them.
+    /// Rows written behind per commit while none is overdue. Few: leads
+    /// that began to lag together (a burst of events, the first second
+    /// under load) come due together, and a commit that wrote them all
+    /// at once stalled every request behind it; spread over the next
+    /// commits, they stay spread, as each starts to lag again when written.
     let maxRowsPerFlush: Int
+    /// Rows lagging twice `rowFlushDelay` are overdue: they are written up to
+    /// this many per commit, so a store with few commits still catches up.
+    let maxOverdueRowsPerFlush: Int
     private var lagging: [String: Lag] = [:]
     /// `lagging` in the order rows began to lag (stale entries are skipped).
     private var lagQueue: [Lag] = []
@@ -106,7 +113,7 @@ final class LeadLedger {
 
     init(
         db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, unflushed: UnflushedScores = UnflushedScores(),
-        rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 256
+        rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256
     ) {
         self.db = db
         self.scorer = scorer
@@ -116,6 +123,7 @@ final class LeadLedger {
         self.rowFlushDelay = rowFlushDelay
         self.maxLaggingRows = maxLaggingRows
         self.maxRowsPerFlush = maxRowsPerFlush
+        self.maxOverdueRowsPerFlush = maxOverdueRowsPerFlush
     }
 
     /// Called when a commit failed: the cache may hold writes that never
@@ -369,14 +377,17 @@ final class LeadLedger {
     }
 
     /// Writes the rows that have lagged for `rowFlushDelay` (all of them
-    /// with `all`), oldest first and at most `maxRowsPerFlush` unless too
-    /// many lag, then the watermark. Runs inside the writer's transaction.
+    /// with `all`), oldest first and at most `maxRowsPerFlush` (or
+    /// `maxOverdueRowsPerFlush` of overdue ones) unless too many lag, then
+    /// the watermark. Runs inside the writer's transaction.
     func flushLaggingRows(all: Bool = false) throws {
         guard !needsRecovery else { return }
-        let due = ContinuousClock.now - rowFlushDelay
+        let now = ContinuousClock.now
+        let due = now - rowFlushDelay, overdue = due - rowFlushDelay
         var written = 0
         while let lag = oldestLag() {
-            guard all || lagging.count > maxLaggingRows || (lag.since <= due && written < maxRowsPerFlush) else { break }
+            let allowed = lag.since <= overdue ? maxOverdueRowsPerFlush : maxRowsPerFlush
+            guard all || lagging.count > maxLaggingRows || (lag.since <= due && written < allowed) else { break }
             lagQueueHead += 1
             guard var working = cache[lag.id] else {
                 // Cannot happen (lagging leads stay cached); should it, the recovery after this commit repairs the row.
