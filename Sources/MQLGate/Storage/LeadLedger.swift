@@ -237,10 +237,10 @@ final class LeadLedger {
             }
             let eventID = events[index].event.eventId!
             let seq = lastSeq + 1
-            try insert.bind(
+            try insert.run(binding: [
                 .integer(seq), .text(eventID), .integer(leads[slot].key), .text(events[index].event.type),
-                .integer(events[index].event.occurredAt.milliseconds), .integer(now.milliseconds), .blob(events[index].document)
-            ).run()
+                .integer(events[index].event.occurredAt.milliseconds), .integer(now.milliseconds), .blob(events[index].document),
+            ])
             if db.changes == 0 {
                 outcomes.append(.duplicate(eventID: eventID))
                 continue
@@ -602,7 +602,7 @@ final class LeadLedger {
         try db.statement("""
             UPDATE leads SET lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?, state_seq = ?\(profile)\(stage)
             WHERE id = ?
-            """).bind(values).run()
+            """).run(binding: values)
         working.rowLagsFrom = nil
         working.rowIsPlaceholder = false
         rowCaughtUp(working.id)

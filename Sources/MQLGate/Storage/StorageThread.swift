@@ -20,10 +20,16 @@ final class StorageThread: @unchecked Sendable {
     }
 
     func start(_ loop: @escaping @Sendable () -> Void) {
-        let thread = Thread { [stopped, name] in
+        let thread = Thread { [stopped, name, quality] in
             // Set before start, Foundation keeps the name to itself on Linux; set
             // here, the kernel gets it too (top -H, perf), up to 15 bytes.
             Thread.current.name = name
+            // Foundation maps no quality of service to the scheduler on Linux.
+            // Niceness is per thread there (`who` 0 is the calling thread):
+            // background work yields the CPU to the threads requests wait for.
+            if quality == .utility || quality == .background {
+                _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 10)
+            }
             loop()
             stopped.signal()
         }
