@@ -184,7 +184,7 @@ struct LaggingRowTests {
 
         init(
             _ path: String, cacheLimit: Int = 200_000, rowFlushDelay: Duration = .seconds(3600),
-            maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256
+            maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256, watermarkInterval: Duration = .milliseconds(250)
         ) throws {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             db = try SQLiteConnection(path: path + "/ledger.sqlite3")
@@ -192,7 +192,8 @@ struct LaggingRowTests {
             try SchemaMigrations.migrate(db, now: 0)
             ledger = LeadLedger(
                 db: db, scorer: LaggingRowTests.scorer, cacheLimit: cacheLimit, rowFlushDelay: rowFlushDelay,
-                maxRowsPerFlush: maxRowsPerFlush, maxOverdueRowsPerFlush: maxOverdueRowsPerFlush
+                maxRowsPerFlush: maxRowsPerFlush, maxOverdueRowsPerFlush: maxOverdueRowsPerFlush,
+                watermarkInterval: watermarkInterval
             )
             try ledger.recoverLaggingRows()
         }
@@ -254,6 +255,32 @@ struct LaggingRowTests {
         try bench.commit { _ in }
         #expect(try written() == 40)
         #expect(bench.ledger.laggingCount.load(ordering: .relaxed) == 0)
+    }
+
+    /// The watermark is written now and then, not with every commit; a
+    /// clean stop (writing every row) writes it at once.
+    @Test func theWatermarkIsWrittenAtMostOncePerInterval() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bench = try Bench(path, rowFlushDelay: .zero, watermarkInterval: .seconds(3600))
+        func stored() throws -> Int64 {
+            let query = try bench.db.statement("SELECT flushed_seq FROM ledger_watermark WHERE id = 1")
+            defer { query.reset() }
+            return try query.step() ? query.int(0) : -1
+        }
+        try bench.upsert("w@acme.com")
+        try bench.commit { try bench.visit("w@acme.com", id: "w0", in: $0) }
+        // The first write after a start goes through; the row (due at once) is written too.
+        let first = try stored()
+        #expect(first > 0)
+        for index in 1...3 { try bench.commit { try bench.visit("w@acme.com", id: "w\(index)", in: $0) } }
+        #expect(try stored() == first, "within the interval the watermark stays where it was")
+        #expect(try bench.score("w@acme.com") == 70, "the rows themselves are written as they come due")
+        try bench.commit { try $0.flushLaggingRows(all: true) }
+        let newest = try bench.db.statement("SELECT MAX(seq) FROM events")
+        #expect(try newest.step())
+        #expect(try stored() == newest.int(0))
+        newest.reset()
     }
 
     @Test func evictingTheCacheKeepsTheStatesOfLaggingLeads() throws {

@@ -102,6 +102,12 @@ final class LeadLedger {
     private var lagQueueHead = 0
     /// The watermark as this transaction last wrote it.
     private var flushedSeq: Int64 = 0
+    /// The watermark is written at most this often, and at a clean stop: a
+    /// stale one only makes a start replay a few more events (those its rows
+    /// include already are skipped), while writing it with every commit put
+    /// one more page into every commit's WAL frames.
+    let watermarkInterval: Duration
+    private var watermarkWrittenAt: ContinuousClock.Instant?
     /// The lagging states were dropped (a failed commit): the next job first
     /// rebuilds them from the events, and no watermark is written meanwhile.
     private var needsRecovery = false
@@ -113,7 +119,8 @@ final class LeadLedger {
 
     init(
         db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, unflushed: UnflushedScores = UnflushedScores(),
-        rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256
+        rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256,
+        watermarkInterval: Duration = .milliseconds(250)
     ) {
         self.db = db
         self.scorer = scorer
@@ -124,6 +131,7 @@ final class LeadLedger {
         self.maxLaggingRows = maxLaggingRows
         self.maxRowsPerFlush = maxRowsPerFlush
         self.maxOverdueRowsPerFlush = maxOverdueRowsPerFlush
+        self.watermarkInterval = watermarkInterval
     }
 
     /// Called when a commit failed: the cache may hold writes that never
@@ -402,7 +410,7 @@ final class LeadLedger {
             lagQueue.removeFirst(lagQueueHead)
             lagQueueHead = 0
         }
-        try writeWatermark()
+        try writeWatermark(now: now, force: all)
     }
 
     /// The lead that has lagged longest, after dropping the queue entries
@@ -421,12 +429,14 @@ final class LeadLedger {
         oldestLag().map { $0.firstSeq - 1 } ?? lastSeq
     }
 
-    private func writeWatermark() throws {
+    private func writeWatermark(now: ContinuousClock.Instant, force: Bool) throws {
         guard !needsRecovery else { return }
         let seq = watermark()
         guard seq != flushedSeq else { return }
+        if !force, let last = watermarkWrittenAt, now - last < watermarkInterval { return }
         try db.statement("UPDATE ledger_watermark SET flushed_seq = ? WHERE id = 1").bind(.integer(seq)).run()
         flushedSeq = seq
+        watermarkWrittenAt = now
     }
 
     /// Rebuilds the lagging states from the events after the watermark: at
