@@ -12,7 +12,7 @@
 // remembers that number as the largest it has held, and the truncation
 // that ends every write transaction then visits every hash bucket of the
 // cache instead of the few past the end. With a 32 MiB cache and small
-// commits, that walk was a fifth of the writer's time per event. The
+// commits, that walk was about a tenth of the writer's time per event. The
 // wrapper tracks which numbers really are in the cache (the parking place
 // is empty again once its page moved on) and passes a truncation to the
 // default cache only when a page at or past the limit may exist.

@@ -144,18 +144,34 @@ public final class SQLiteStatement {
             sqlite3_bind_int64(raw, index, v)
         case .real(let v):
             sqlite3_bind_double(raw, index, v)
-        case .text(let v):
-            var text = v
-            text.withUTF8 { bytes in
-                _ = bytes.withMemoryRebound(to: CChar.self) { chars in
-                    // SQLite needs a non-null pointer even for the empty string.
-                    withUnsafePointer(to: CChar(0)) { empty in
-                        sqlite3_bind_text(raw, index, chars.baseAddress ?? empty, Int32(chars.count), mqlgate_sqlite_transient())
-                    }
+        case .text, .blob:
+            bindBytes(value, at: index, destructor: mqlgate_sqlite_transient()) {}
+        }
+    }
+
+    /// Binds a text or blob value while its bytes are in scope and runs
+    /// `body` inside that scope; a nil `destructor` (`SQLITE_STATIC`) makes
+    /// SQLite read the bytes in place, so they must be unbound before that scope ends.
+    private func bindBytes(_ value: SQLiteValue, at index: Int32, destructor: sqlite3_destructor_type?, then body: () throws -> Void) rethrows {
+        switch value {
+        case .text(let text):
+            var text = text
+            try text.withUTF8 { bytes in
+                // SQLite needs a non-null pointer even for the empty string.
+                try withUnsafePointer(to: UInt8(0)) { empty in
+                    let start = UnsafeRawPointer(bytes.baseAddress ?? empty).assumingMemoryBound(to: CChar.self)
+                    sqlite3_bind_text(raw, index, start, Int32(bytes.count), destructor)
+                    try body()
                 }
             }
         case .blob(let bytes):
-            bytes.withUnsafeBytes { sqlite3_bind_blob(raw, index, $0.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32($0.count), mqlgate_sqlite_transient()) }
+            try bytes.withUnsafeBytes { buffer in
+                sqlite3_bind_blob(raw, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), destructor)
+                try body()
+            }
+        default:
+            bind(value, at: index)
+            try body()
         }
     }
 
@@ -189,26 +205,7 @@ public final class SQLiteStatement {
     /// runs the statement once every value is bound.
     private func bindInPlace(_ values: ArraySlice<SQLiteValue>, at index: Int32) throws {
         guard let value = values.first else { return try run() }
-        switch value {
-        case .text(let text):
-            var text = text
-            try text.withUTF8 { bytes in
-                // SQLite needs a non-null pointer even for the empty string.
-                try withUnsafePointer(to: UInt8(0)) { empty in
-                    let start = UnsafeRawPointer(bytes.baseAddress ?? empty).assumingMemoryBound(to: CChar.self)
-                    sqlite3_bind_text(raw, index, start, Int32(bytes.count), nil)
-                    try bindInPlace(values.dropFirst(), at: index + 1)
-                }
-            }
-        case .blob(let bytes):
-            try bytes.withUnsafeBytes { buffer in
-                sqlite3_bind_blob(raw, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), nil)
-                try bindInPlace(values.dropFirst(), at: index + 1)
-            }
-        default:
-            bind(value, at: index)
-            try bindInPlace(values.dropFirst(), at: index + 1)
-        }
+        try bindBytes(value, at: index, destructor: nil) { try bindInPlace(values.dropFirst(), at: index + 1) }
     }
 
     public func isNull(_ column: Int32) -> Bool { sqlite3_column_type(raw, column) == SQLITE_NULL }
