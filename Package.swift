@@ -27,6 +27,8 @@ let package = Package(
         .target(name: "CEpoll"),
         // SQLite's page cache with a cheaper end-of-transaction truncation (see its header).
         .target(name: "CSQLitePageCache", dependencies: ["CSQLite"]),
+        // SQLite's default VFS, writing each commit's WAL frames in one call (see its header).
+        .target(name: "CSQLiteWALBuffer", dependencies: ["CSQLite"]),
 
         .target(
             name: "HTTP1",
@@ -44,6 +46,7 @@ let package = Package(
                 "LeadScoring",
                 "CSQLite",
                 "CSQLitePageCache",
+                "CSQLiteWALBuffer",
                 "COpenSSL",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -87,13 +87,21 @@ final class GroupCommitWriter: @unchecked Sendable {
     private func loop() {
         while var batch = thread.nextWork({ () -> [Job]? in
             guard !pending.isEmpty else { return nil }
-            let count = min(pending.count, maxJobsPerCommit)
-            defer { pending.removeFirst(count) }
-            return Array(pending.prefix(count))
+            // Usually everything: hand the array over whole (a prefix would
+            // share its storage, and removing it would copy the queue).
+            guard pending.count > maxJobsPerCommit else { return Self.takeAll(&pending) }
+            defer { pending.removeFirst(maxJobsPerCommit) }
+            return Array(pending.prefix(maxJobsPerCommit))
         }) {
             commit(&batch)
             betweenCommits?(connection)
         }
+    }
+
+    private static func takeAll(_ jobs: inout [Job]) -> [Job] {
+        var taken: [Job] = []
+        swap(&taken, &jobs)
+        return taken
     }
 
     /// Runs and commits `batch`, then hands it (emptied here) to the completion queue.

@@ -1,5 +1,6 @@
 import CSQLite
 import CSQLitePageCache
+import CSQLiteWALBuffer
 import Foundation
 
 /// An error reported by SQLite, with its result code and message.
@@ -22,7 +23,9 @@ public final class SQLiteConnection {
     /// Applied once, before the first connection: SQLite refuses configuration after it has initialised.
     private static let configured: Int32 = {
         let settings = mqlgate_sqlite_configure()
-        return settings != SQLITE_OK ? settings : mqlgate_page_cache_install()
+        guard settings == SQLITE_OK else { return settings }
+        let cache = mqlgate_page_cache_install()
+        return cache != SQLITE_OK ? cache : mqlgate_wal_buffer_install()
     }()
 
     /// End-of-transaction truncations of the page cache: passed to SQLite's
@@ -30,6 +33,13 @@ public final class SQLiteConnection {
     static var pageCacheTruncations: (passed: UInt64, skipped: UInt64) {
         let stats = mqlgate_page_cache_stats()
         return (stats.truncations_passed, stats.truncations_skipped)
+    }
+
+    /// Writes SQLite asked for on WAL files, and the system calls that made
+    /// them (`CSQLiteWALBuffer` gathers a commit's frames into one).
+    static var walWrites: (requested: UInt64, made: UInt64) {
+        let stats = mqlgate_wal_buffer_stats()
+        return (stats.writes_requested, stats.writes_made)
     }
 
     public init(path: String, readOnly: Bool = false) throws {
