@@ -32,9 +32,7 @@ struct PageCacheTests {
         var found: [String: Int64] = [:]
         while try rows.step() { found[rows.string(0) ?? ""] = rows.int(1) }
         #expect(found == expected)
-        let check = try db.statement("PRAGMA integrity_check")
-        #expect(try check.step())
-        #expect(check.string(0) == "ok")
+        try WALTests.expectIntact(db)
     }
 
     /// A rolled-back transaction that grew the database, and a VACUUM that
@@ -45,9 +43,7 @@ struct PageCacheTests {
         try db.execute("CREATE INDEX t_body ON t(body)")
         func insert(_ count: Int, tag: UInt8) throws {
             for index in 0..<count {
-                var body = [UInt8](repeating: tag, count: 600)
-                withUnsafeBytes(of: UInt32(index).bigEndian) { body.replaceSubrange(0..<4, with: $0) }
-                try db.statement("INSERT INTO t (body) VALUES (?)").bind(.blob(body)).run()
+                try db.statement("INSERT INTO t (body) VALUES (?)").bind(.blob(WALTests.rowBody(index, tag: tag, size: 600))).run()
             }
         }
         try db.transaction { try insert(200, tag: 1) }
@@ -72,9 +68,7 @@ struct PageCacheTests {
             var counts: [String: Int64] = [:]
             while try tags.step() { counts[tags.string(0) ?? ""] = tags.int(1) }
             #expect(counts == ["01": 100, "03": 500, "04": 1_000])
-            let check = try connection.statement("PRAGMA integrity_check")
-            #expect(try check.step())
-            #expect(check.string(0) == "ok")
+            try WALTests.expectIntact(connection)
         }
     }
 }

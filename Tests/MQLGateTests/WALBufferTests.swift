@@ -7,16 +7,9 @@ import Testing
 /// in whatever order, reads back exactly through every connection.
 @Suite("SQLite WAL write buffer")
 struct WALBufferTests {
-    /// A row of `size` bytes that says which row it is.
-    static func body(_ index: Int, tag: UInt8, size: Int = 3000) -> [UInt8] {
-        var body = [UInt8](repeating: tag, count: size)
-        withUnsafeBytes(of: UInt32(index).bigEndian) { body.replaceSubrange(0..<4, with: $0) }
-        return body
-    }
-
     static func insert(_ db: SQLiteConnection, _ range: Range<Int>, tag: UInt8, size: Int = 3000) throws {
         for index in range {
-            try db.statement("INSERT INTO t (id, body) VALUES (?, ?)").bind(.int(index), .blob(body(index, tag: tag, size: size))).run()
+            try db.statement("INSERT INTO t (id, body) VALUES (?, ?)").bind(.int(index), .blob(WALTests.rowBody(index, tag: tag, size: size))).run()
         }
     }
 
@@ -27,13 +20,11 @@ struct WALBufferTests {
         while try rows.step() {
             let id = Int(rows.int(0))
             let stored = rows.blob(1)
-            #expect(stored == body(id, tag: stored.last ?? 0, size: size), "row \(id)")
+            #expect(stored == WALTests.rowBody(id, tag: stored.last ?? 0, size: size), "row \(id)")
             found[id] = stored.last
         }
         #expect(found == expected)
-        let check = try db.statement("PRAGMA integrity_check")
-        #expect(try check.step())
-        #expect(check.string(0) == "ok")
+        try WALTests.expectIntact(db)
     }
 
     @Test func aCommitReachesTheWALInOneWrite() throws {

@@ -20,6 +20,20 @@ struct WALTests {
         return (path, writer)
     }
 
+    /// A row body of `size` bytes of `tag` that starts with its row's index, big-endian.
+    static func rowBody(_ index: Int, tag: UInt8, size: Int) -> [UInt8] {
+        var body = [UInt8](repeating: tag, count: size)
+        withUnsafeBytes(of: UInt32(index).bigEndian) { body.replaceSubrange(0..<4, with: $0) }
+        return body
+    }
+
+    /// SQLite's own check of the database finds nothing wrong.
+    static func expectIntact(_ db: SQLiteConnection) throws {
+        let check = try db.statement("PRAGMA integrity_check")
+        #expect(try check.step())
+        #expect(check.string(0) == "ok")
+    }
+
     static func walSize(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.intValue ?? 0
     }

@@ -89,19 +89,16 @@ final class GroupCommitWriter: @unchecked Sendable {
             guard !pending.isEmpty else { return nil }
             // Usually everything: hand the array over whole (a prefix would
             // share its storage, and removing it would copy the queue).
-            guard pending.count > maxJobsPerCommit else { return Self.takeAll(&pending) }
+            guard pending.count > maxJobsPerCommit else {
+                defer { pending = [] }
+                return pending
+            }
             defer { pending.removeFirst(maxJobsPerCommit) }
             return Array(pending.prefix(maxJobsPerCommit))
         }) {
             commit(&batch)
             betweenCommits?(connection)
         }
-    }
-
-    private static func takeAll(_ jobs: inout [Job]) -> [Job] {
-        var taken: [Job] = []
-        swap(&taken, &jobs)
-        return taken
     }
 
     /// Runs and commits `batch`, then hands it (emptied here) to the completion queue.
