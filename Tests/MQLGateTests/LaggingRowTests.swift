@@ -37,6 +37,27 @@ struct LaggingRowTests {
         }
     }
 
+    /// The lead's events as `GET /v1/leads/{id}/events` lists them, `limit` a page.
+    static func listed(_ store: SQLiteLeadStore, _ email: String, limit: Int = 100) throws -> [String] {
+        guard let id = try store.lead(idOrEmail: email, at: Timestamp(Date()))?.id else { return [] }
+        var ids: [String] = []
+        var cursor: String?
+        repeat {
+            let page = try store.events(leadID: id, limit: limit, cursor: cursor)
+            ids += page.items.map { $0.event.eventId ?? "" }
+            cursor = page.nextCursor
+        } while cursor != nil
+        return ids
+    }
+
+    /// Rows of `table` (the events, or their per-lead index).
+    static func count(_ store: SQLiteLeadStore, _ table: String) throws -> Int64 {
+        try store.readers.withConnection { db in
+            let query = try db.statement("SELECT COUNT(*) FROM \(table)")
+            return try query.step() ? query.int(0) : 0
+        }
+    }
+
     static func newestSeq(_ store: SQLiteLeadStore) throws -> Int64 {
         try store.readers.withConnection { db in
             let query = try db.statement("SELECT MAX(seq) FROM events")
@@ -89,13 +110,17 @@ struct LaggingRowTests {
         _ = try Self.ingest(store, "one@acme.com", ["page_view"], prefix: "one")
         store.close()
         // Rows lag as a crash would leave them: the store is closed, but the
-        // row and the watermark are put back to before the event.
+        // row, its index entries and the watermark are put back to before the event.
         let raw = try SQLiteConnection(path: path + "/mqlgate.sqlite3")
         try raw.statement("UPDATE leads SET state_seq = 0, score = 50, score_state = ?").bind(.blob(before)).run()
+        try raw.execute("DELETE FROM lead_events")
         try raw.statement("UPDATE ledger_watermark SET flushed_seq = ?").bind(.integer(watermark)).run()
         let restarted = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
         let now = Timestamp(Date())
         #expect(try restarted.lead(idOrEmail: "one@acme.com", at: now)?.result.score == Points(cents: 5500))
+        // The replayed event is listed, though its index entry is not written yet.
+        #expect(try Self.listed(restarted, "one@acme.com") == ["one-0"])
+        #expect(try Self.count(restarted, "lead_events") == 0)
         // Events after the restart add to the replayed state, not to the stale row.
         _ = try Self.ingest(restarted, "one@acme.com", ["page_view", "page_view"], prefix: "two")
         #expect(try restarted.lead(idOrEmail: "one@acme.com", at: now)?.result.score == Points(cents: 6500))
@@ -103,7 +128,55 @@ struct LaggingRowTests {
         let again = try SQLiteLeadStore(directory: path, scorer: Self.scorer)
         #expect(try again.lead(idOrEmail: "one@acme.com", at: now)?.result.score == Points(cents: 6500))
         #expect(try Self.row(again, "one@acme.com")?.score == 65)
+        #expect(try Self.count(again, "lead_events") == 3)
+        #expect(try Self.listed(again, "one@acme.com") == ["two-1", "two-0", "one-0"])
         again.close()
+    }
+
+    /// The per-lead index of events is written with the row: the events of
+    /// a lagging row are listed from the writer's list meanwhile, in the
+    /// same order and pages, and stay listed once the row is written.
+    @Test func eventsOfALaggingRowAreListedAndIndexedWithTheRow() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        _ = try store.upsertLead(Lead(email: "list@acme.com"), at: Timestamp(Date()))
+        _ = try Self.ingest(store, "list@acme.com", ["page_view", "page_view"], prefix: "a")
+        _ = try Self.ingest(store, "list@acme.com", ["page_view"], prefix: "b")
+        // Another lead's events, written with its row at once, are not this lead's.
+        _ = try Self.ingest(store, "other@acme.com", ["page_view"], prefix: "o")
+        #expect(try Self.count(store, "lead_events") == 1)
+        #expect(try Self.listed(store, "list@acme.com") == ["b-0", "a-1", "a-0"])
+        #expect(try Self.listed(store, "list@acme.com", limit: 2) == ["b-0", "a-1", "a-0"])
+        #expect(try Self.listed(store, "list@acme.com", limit: 1) == ["b-0", "a-1", "a-0"])
+        // A stage change writes the row, and with it the index entries of every event it includes.
+        _ = try Self.ingest(store, "list@acme.com", ["demo_request"], prefix: "c")
+        #expect(try Self.row(store, "list@acme.com")?.stage == "mql")
+        #expect(try Self.count(store, "lead_events") == 5)
+        #expect(try Self.listed(store, "list@acme.com") == ["c-0", "b-0", "a-1", "a-0"])
+        #expect(try Self.listed(store, "list@acme.com", limit: 3) == ["c-0", "b-0", "a-1", "a-0"])
+        // Half indexed, half pending: one listing, in order.
+        _ = try Self.ingest(store, "list@acme.com", ["page_view"], prefix: "d")
+        #expect(try Self.count(store, "lead_events") == 5)
+        #expect(try Self.listed(store, "list@acme.com", limit: 2) == ["d-0", "c-0", "b-0", "a-1", "a-0"])
+        store.close()
+    }
+
+    /// The writer's list of unindexed events keeps their order, shares what
+    /// a reader holds, and stays a few nodes deep however it grows.
+    @Test func pendingEventsKeepTheirOrderInFewNodes() {
+        var list: PendingEvents?
+        var versions: [PendingEvents] = []
+        for seq in 1...1000 {
+            list = .appending([EventPosition(occurredAt: 0, seq: Int64(seq))], to: list)
+            versions.append(list!)
+        }
+        #expect(list!.all.map(\.seq) == Array(1...1000))
+        #expect(versions[9].all.map(\.seq) == Array(1...10), "an earlier version is unchanged")
+        var depth = 0
+        var node = list
+        while let current = node { depth += 1; node = current.earlier }
+        #expect(depth <= 10, "\(depth) nodes")
     }
 
     @Test func stageChangesWriteTheRowWithTheirEvent() throws {
@@ -146,6 +219,9 @@ struct LaggingRowTests {
         #expect(try store.deleteLead(id: id))
         #expect(try store.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date())) == nil)
         #expect(store.ledger.unflushed.count == 0)
+        // Its events go too, those its index held and those it did not yet.
+        #expect(try Self.count(store, "events") == 0)
+        #expect(try Self.count(store, "lead_events") == 0)
         // The same address comes back as a new lead with only its new events.
         _ = try Self.ingest(store, "gone@acme.com", ["page_view"], prefix: "g2")
         #expect(try store.lead(idOrEmail: "gone@acme.com", at: Timestamp(Date()))?.result.score == Points(cents: 5500))

@@ -78,4 +78,71 @@ struct SchemaMigrationTests {
         }
         try? FileManager.default.removeItem(at: directory)
     }
+    /// A database as schema version 6 left it after a crash (rows written
+    /// before version 6 saying `state_seq = 0`, and rows lagging behind
+    /// events after the watermark) gets its per-lead index: the events its
+    /// rows include are indexed at once, the rest at the rows' next write,
+    /// and every event is listed meanwhile.
+    @Test func theLeadIndexIsBuiltForWhatRowsInclude() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("mqlgate.sqlite3").path
+        let now = Timestamp(milliseconds: 1_796_000_000_000)
+        do {
+            let db = try SQLiteConnection(path: path)
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON")
+            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds, through: 6) == [1, 2, 3, 4, 5, 6])
+            for (key, email) in [(1, "early@acme.com"), (2, "late@acme.com")] {
+                try db.statement("""
+                    INSERT INTO leads (id, key, email, profile, stage, lifecycle, score, score_state, model_fingerprint, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, 'lead', ?, 0, NULL, '', ?, ?)
+                    """).bind(
+                        .text("ld_\(key)"), .int(key), .text(email), .blob(JSONWriter.bytes(Lead(email: email).jsonValue)),
+                        .blob(StoredJSON.encodeLifecycle(.initial)), .integer(now.milliseconds), .integer(now.milliseconds)
+                    ).run()
+            }
+            // Events 1 and 2 are in their row (up to the watermark); 3 and 4 came after it.
+            for (seq, key) in [(1, 1), (2, 1), (3, 2), (4, 1)] as [(Int64, Int64)] {
+                let event = EngagementEvent(
+                    eventId: "e\(seq)", type: "page_view", occurredAt: Timestamp(milliseconds: now.milliseconds + seq * 60_000),
+                    properties: ["path": .string("/pricing")]
+                )
+                try db.statement("INSERT INTO events (seq, event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
+                    .bind(.integer(seq), .text("e\(seq)"), .integer(key), .text(event.type), .integer(event.occurredAt.milliseconds),
+                          .integer(now.milliseconds), .blob(PreparedEvent.document(of: event))).run()
+            }
+            try db.execute("UPDATE ledger_watermark SET flushed_seq = 2")
+            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds) == [7])
+            let indexed = try db.statement("SELECT lead_key, seq FROM lead_events ORDER BY seq")
+            var entries: [[Int64]] = []
+            while try indexed.step() { entries.append([indexed.int(0), indexed.int(1)]) }
+            #expect(entries == [[1, 1], [1, 2]])
+            let rows = try db.statement("SELECT key, state_seq FROM leads ORDER BY key")
+            var seqs: [[Int64]] = []
+            while try rows.step() { seqs.append([rows.int(0), rows.int(1)]) }
+            #expect(seqs == [[1, 2], [2, 0]])
+        }
+
+        let harness = try ServiceHarness(directory: directory)
+        func listed(_ id: String) async throws -> [String] {
+            try await harness.get("/v1/leads/\(id)/events").json["items"].map { ($0 as? [[String: Any]] ?? []).compactMap { $0["event_id"] as? String } } ?? []
+        }
+        #expect(try await listed("ld_1") == ["e4", "e2", "e1"])
+        #expect(try await listed("ld_2") == ["e3"])
+        // Scores from the row's state and the replayed event: three pricing visits against one.
+        let early = try await harness.get("/v1/leads/early@acme.com").json["engagement_score"] as? Double ?? 0
+        let late = try await harness.get("/v1/leads/late@acme.com").json["engagement_score"] as? Double ?? 0
+        #expect(late > 0 && early > 2.9 * late, "\(early) against \(late)")
+        // A clean stop writes the lagging rows, and their index entries with them.
+        try await harness.restart()
+        #expect(try await listed("ld_1") == ["e4", "e2", "e1"])
+        #expect(try await listed("ld_2") == ["e3"])
+        #expect(try await harness.request("DELETE", "/v1/leads/ld_1").status == 204)
+        await harness.service.stop()
+        let db = try SQLiteConnection(path: path)
+        let left = try db.statement("SELECT (SELECT group_concat(seq) FROM events), (SELECT group_concat(seq) FROM lead_events)")
+        #expect(try left.step())
+        #expect(left.string(0) == "3" && left.string(1) == "3")
+    }
 }

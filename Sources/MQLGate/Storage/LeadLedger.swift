@@ -22,6 +22,12 @@ import Synchronization
 /// (`recoverLaggingRows`). Readers see lagging states through
 /// `UnflushedScores`. Anything but a score-only change writes the row in
 /// the same transaction as its cause, as before.
+///
+/// The per-lead index of events (`lead_events`) goes with the row: writing
+/// a row adds the entries of the events its state took in since it was
+/// last written, so `lead_events` holds a lead's events up to its row's
+/// `state_seq`, and the events after it are the lead's `PendingEvents`
+/// (replayed at start like its state).
 final class LeadLedger {
     /// What a job knows about one lead while it works on it.
     struct WorkingLead {
@@ -40,6 +46,8 @@ final class LeadLedger {
         var stateSeq: Int64 = 0
         /// The first event the lead's row does not include yet.
         var rowLagsFrom: Int64?
+        /// The events after the row's `state_seq`, not in `lead_events` yet.
+        var pending: PendingEvents?
         /// The score as of the last settle, for a row written behind.
         var settledScore = Points(cents: 0)
         /// The row holds only what an event needed to reference it (no state, no score) until it is first written.
@@ -198,10 +206,12 @@ final class LeadLedger {
         var leads: [WorkingLead] = []
         var slots: [String: Int] = [:]
         var settles: [Bool] = []
+        var stored: [[EventPosition]] = []
         func add(_ working: WorkingLead) -> Int {
             if let slot = slots[working.id] { return slot }
             leads.append(working)
             settles.append(false)
+            stored.append([])
             slots[working.id] = leads.count - 1
             return leads.count - 1
         }
@@ -245,9 +255,10 @@ final class LeadLedger {
             }
             let eventID = events[index].event.eventId!
             let seq = lastSeq + 1
+            let occurredAt = events[index].event.occurredAt.milliseconds
             try insert.run(binding: [
                 .integer(seq), .text(eventID), .integer(leads[slot].key), .text(events[index].event.type),
-                .integer(events[index].event.occurredAt.milliseconds), .integer(now.milliseconds), .blob(events[index].document),
+                .integer(occurredAt), .integer(now.milliseconds), .blob(events[index].document),
             ])
             if db.changes == 0 {
                 outcomes.append(.duplicate(eventID: eventID))
@@ -256,6 +267,7 @@ final class LeadLedger {
             lastSeq = seq
             _ = try scorer.apply(events[index].event, to: &leads[slot].state)
             leads[slot].stateSeq = seq
+            stored[slot].append(EventPosition(occurredAt: occurredAt, seq: seq))
             if leads[slot].rowLagsFrom == nil { leads[slot].rowLagsFrom = seq }
             settles[slot] = true
             outcomes.append(.accepted(eventID: eventID, leadID: leads[slot].id))
@@ -263,6 +275,7 @@ final class LeadLedger {
         // In the order of their first new event: rows begin to lag in event
         // order, which the watermark relies on.
         for slot in leads.indices.sorted(by: { (leads[$0].rowLagsFrom ?? .max) < (leads[$1].rowLagsFrom ?? .max) }) {
+            if !stored[slot].isEmpty { leads[slot].pending = .appending(stored[slot], to: leads[slot].pending) }
             if settles[slot] { _ = try settle(&leads[slot], now: now, rowMayLag: true) }
             remember(leads[slot])
         }
@@ -273,6 +286,11 @@ final class LeadLedger {
     func delete(id: String) throws -> Bool {
         guard let working = try load(id: id) else { return false }
         try db.statement("DELETE FROM outbox WHERE handoff_id IN (SELECT id FROM handoffs WHERE lead_id = ?)").bind(.text(id)).run()
+        // Its events: those in the index, and those the index does not hold yet.
+        try db.statement("DELETE FROM events WHERE seq IN (SELECT seq FROM lead_events WHERE lead_key = ?)").bind(.integer(working.key)).run()
+        try db.statement("DELETE FROM lead_events WHERE lead_key = ?").bind(.integer(working.key)).run()
+        let deleteEvent = try db.statement("DELETE FROM events WHERE seq = ?")
+        for position in working.pending?.all ?? [] { try deleteEvent.bind(.integer(position.seq)).run() }
         try db.statement("DELETE FROM leads WHERE id = ?").bind(.text(id)).run()
         cache.removeValue(forKey: id)
         idByEmail.removeValue(forKey: working.lead.email)
@@ -373,7 +391,8 @@ final class LeadLedger {
             lagQueue.append(lag)
         }
         stagedUnflushed[working.id] = UnflushedScores.Entry(
-            id: working.id, email: working.lead.email, state: working.state, updatedAt: working.updatedAt, stateSeq: working.stateSeq
+            id: working.id, email: working.lead.email, state: working.state, updatedAt: working.updatedAt, stateSeq: working.stateSeq,
+            pending: working.pending
         )
     }
 
@@ -447,8 +466,9 @@ final class LeadLedger {
         flushedSeq = try mark.step() ? mark.int(0) : 0
         let newest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM events")
         lastSeq = max(try newest.step() ? newest.int(0) : 0, flushedSeq, lastSeq)
-        let events = try db.statement("SELECT seq, lead_key, body FROM events WHERE seq > ? ORDER BY seq").bind(.integer(flushedSeq))
+        let events = try db.statement("SELECT seq, lead_key, body, occurred_at FROM events WHERE seq > ? ORDER BY seq").bind(.integer(flushedSeq))
         var leads: [Int64: WorkingLead] = [:]
+        var pending: [Int64: [EventPosition]] = [:]
         var order: [Int64] = []
         while try events.step() {
             let seq = events.int(0), key = events.int(1)
@@ -461,6 +481,7 @@ final class LeadLedger {
             guard seq > max(leads[key]!.stateSeq, flushedSeq) else { continue }
             _ = try scorer.apply(try StoredJSON.decodeEvent(events.blob(2)), to: &leads[key]!.state)
             leads[key]!.stateSeq = seq
+            pending[key, default: []].append(EventPosition(occurredAt: events.int(3), seq: seq))
             if leads[key]!.rowLagsFrom == nil { leads[key]!.rowLagsFrom = seq }
         }
         events.reset()
@@ -469,6 +490,7 @@ final class LeadLedger {
         for key in order.sorted(by: { leads[$0]!.rowLagsFrom ?? .max < leads[$1]!.rowLagsFrom ?? .max }) {
             var working = leads[key]!
             guard working.rowLagsFrom != nil else { continue }
+            working.pending = .appending(pending[key] ?? [], to: nil)
             working.settledScore = try scorer.result(of: working.state, at: now).score
             markLagging(working)
             cache[working.id] = working
@@ -613,6 +635,20 @@ final class LeadLedger {
             UPDATE leads SET lifecycle = ?, score = ?, score_state = ?, model_fingerprint = ?, updated_at = ?, state_seq = ?\(profile)\(stage)
             WHERE id = ?
             """).run(binding: values)
+        if let pending = working.pending {
+            // An entry already there (which only a damaged file could hold)
+            // must not fail every commit that writes this row.
+            let index = try db.statement("INSERT INTO lead_events (lead_key, occurred_at, seq) VALUES (?, ?, ?) ON CONFLICT DO NOTHING")
+            // In the index's order, so consecutive entries land on the same leaf.
+            for position in pending.all.sorted(by: EventPosition.newerFirst) {
+                index.reset()
+                index.bind(.integer(working.key), at: 1)
+                index.bind(.integer(position.occurredAt), at: 2)
+                index.bind(.integer(position.seq), at: 3)
+                try index.run()
+            }
+            working.pending = nil
+        }
         working.rowLagsFrom = nil
         working.rowIsPlaceholder = false
         rowCaughtUp(working.id)
@@ -669,21 +705,29 @@ final class LeadLedger {
         let createdAt = Timestamp(milliseconds: query.int(5))
         let updatedAt = Timestamp(milliseconds: query.int(6))
         let key = query.int(7)
-        var stateSeq = query.int(8)
+        let stateSeq = query.int(8)
         if state == nil || !scorer.isCurrent(state!) {
+            // The events up to the row's `state_seq`: a lead out of the cache
+            // has no others, except in a start's replay, which adds them.
             state = scorer.recompute(lead: lead, events: try Self.storedEvents(db, leadKey: key))
-            let newest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM events WHERE lead_key = ?").bind(.integer(key))
-            stateSeq = try newest.step() ? newest.int(0) : 0
         }
         var working = WorkingLead(id: id, key: key, lead: lead, state: state!, lifecycle: lifecycle, createdAt: createdAt, updatedAt: updatedAt, isNew: false)
         working.stateSeq = stateSeq
         return working
     }
 
-    static func storedEvents(_ db: SQLiteConnection, leadKey: Int64) throws -> [EngagementEvent] {
-        let query = try db.statement("SELECT body FROM events WHERE lead_key = ?").bind(.integer(leadKey))
+    /// The lead's events in `lead_events` (those up to its row's
+    /// `state_seq`), then those of `pending` after `rowSeq`.
+    static func storedEvents(_ db: SQLiteConnection, leadKey: Int64, pending: PendingEvents? = nil, rowSeq: Int64 = 0) throws -> [EngagementEvent] {
+        let query = try db.statement("SELECT events.body FROM lead_events JOIN events ON events.seq = lead_events.seq WHERE lead_events.lead_key = ?")
+            .bind(.integer(leadKey))
         var events: [EngagementEvent] = []
         while try query.step() { events.append(try StoredJSON.decodeEvent(query.blob(0))) }
+        let one = try db.statement("SELECT body FROM events WHERE seq = ?")
+        for position in pending?.all ?? [] where position.seq > rowSeq {
+            if try one.bind(.integer(position.seq)).step() { events.append(try StoredJSON.decodeEvent(one.blob(0))) }
+            one.reset()
+        }
         return events
     }
 

@@ -197,25 +197,46 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
     }
 
     public func events(leadID: String, limit: Int, cursor: String?) throws -> Page<StoredEvent> {
-        var sql = "SELECT seq, received_at, body FROM events WHERE lead_key = (SELECT key FROM leads WHERE id = ?)"
-        var values: [SQLiteValue] = [.text(leadID)]
+        var older: EventPosition?
         if let cursor {
             let parts = try Cursor.integers(cursor, count: 2)
-            let at = parts[0], seq = parts[1]
-            sql += " AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))"
-            values += [.integer(at), .integer(at), .integer(seq)]
+            older = EventPosition(occurredAt: parts[0], seq: parts[1])
         }
-        sql += " ORDER BY occurred_at DESC, seq DESC LIMIT ?"
-        values.append(.int(limit + 1))
+        // Before the row is read (`UnflushedScores` says why).
+        let unflushed = ledger.unflushed.entry(idOrEmail: leadID)
         return try readers.withConnection { db in
-            let query = try db.statement(sql).bind(values)
+            let row = try db.statement("SELECT key, state_seq FROM leads WHERE id = ?").bind(.text(leadID))
+            guard try row.step() else { return Page(items: [], nextCursor: nil) }
+            let key = row.int(0), rowSeq = row.int(1)
+            row.reset()
+            var positions: [EventPosition] = []
+            var sql = "SELECT occurred_at, seq FROM lead_events WHERE lead_key = ?"
+            var values: [SQLiteValue] = [.integer(key)]
+            if let older {
+                sql += " AND (occurred_at < ? OR (occurred_at = ? AND seq < ?))"
+                values += [.integer(older.occurredAt), .integer(older.occurredAt), .integer(older.seq)]
+            }
+            sql += " ORDER BY occurred_at DESC, seq DESC LIMIT ?"
+            values.append(.int(limit + 1))
+            let indexed = try db.statement(sql).bind(values)
+            while try indexed.step() { positions.append(EventPosition(occurredAt: indexed.int(0), seq: indexed.int(1))) }
+            // The events after the row's `state_seq` are not in the index yet: the writer's list has them.
+            if let pending = unflushed?.id == leadID ? unflushed?.pending : nil {
+                positions += pending.all.filter { position in
+                    position.seq > rowSeq && (older.map { EventPosition.newerFirst($0, position) } ?? true)
+                }
+                positions.sort(by: EventPosition.newerFirst)
+            }
+            let body = try db.statement("SELECT received_at, body FROM events WHERE seq = ?")
             var items: [StoredEvent] = []
-            while try query.step() {
+            for position in positions.prefix(limit + 1) {
+                guard try body.bind(.integer(position.seq)).step() else { continue }
                 items.append(StoredEvent(
-                    sequence: query.int(0), leadID: leadID, event: try StoredJSON.decodeEvent(query.blob(2)),
-                    receivedAt: Timestamp(milliseconds: query.int(1))
+                    sequence: position.seq, leadID: leadID, event: try StoredJSON.decodeEvent(body.blob(1)),
+                    receivedAt: Timestamp(milliseconds: body.int(0))
                 ))
             }
+            body.reset()
             return Self.page(items, limit: limit) { [String($0.event.occurredAt.milliseconds), String($0.sequence)] }
         }
     }
@@ -324,7 +345,7 @@ enum LeadRows {
         var state = newer.map { $0.state } ?? StoredJSON.decodeState(row.blob(3))
         if state == nil || !scorer.isCurrent(state!) {
             // Made under another model (a reload is rescoring leads): replay the lead's events.
-            state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadKey: row.int(6)))
+            state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadKey: row.int(6), pending: newer?.pending, rowSeq: row.int(7)))
         }
         return LeadRecord(
             id: id, lead: lead, lifecycle: StoredJSON.decodeLifecycle(row.blob(2)), result: try scorer.result(of: state!, at: now),

@@ -151,6 +151,43 @@ enum SchemaMigrations {
         );
         INSERT INTO ledger_watermark (id, flushed_seq) SELECT 1, COALESCE(MAX(seq), 0) FROM events;
         """),
+        // The per-lead index leaves the events table for a table of its own,
+        // written behind with the lead's row (LeadLedger): it holds a lead's
+        // events up to its row's `state_seq`, and a start replays the rest.
+        // Written per event, its leaves were most of what a commit wrote
+        // (docs/benchmarks.md). The events table loses its foreign key too,
+        // whose cascade needed that index: a lead's events are deleted
+        // through `lead_events`. Rows written before version 6 include every
+        // event up to the watermark but say `state_seq = 0`; they are set
+        // first, while the old index can still find their events.
+        (7, """
+        UPDATE leads SET state_seq = MAX(state_seq, COALESCE((
+            SELECT MAX(seq) FROM events
+            WHERE lead_key = leads.key AND seq <= (SELECT flushed_seq FROM ledger_watermark WHERE id = 1)
+        ), 0));
+        CREATE TABLE lead_events (
+            lead_key INTEGER NOT NULL,
+            occurred_at INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            PRIMARY KEY (lead_key, occurred_at DESC, seq DESC)
+        ) WITHOUT ROWID;
+        INSERT INTO lead_events (lead_key, occurred_at, seq)
+            SELECT events.lead_key, events.occurred_at, events.seq FROM events JOIN leads ON leads.key = events.lead_key
+            WHERE events.seq <= leads.state_seq;
+        CREATE TABLE events_unreferenced (
+            seq INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL UNIQUE,
+            lead_key INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            occurred_at INTEGER NOT NULL,
+            received_at INTEGER NOT NULL,
+            body TEXT NOT NULL
+        );
+        INSERT INTO events_unreferenced (seq, event_id, lead_key, type, occurred_at, received_at, body)
+            SELECT seq, event_id, lead_key, type, occurred_at, received_at, body FROM events ORDER BY seq;
+        DROP TABLE events;
+        ALTER TABLE events_unreferenced RENAME TO events;
+        """),
     ]
 
     /// Brings the database to the latest version (or `target`, for tests of

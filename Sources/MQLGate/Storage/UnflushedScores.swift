@@ -25,13 +25,17 @@ final class UnflushedScores: Sendable {
         let updatedAt: Timestamp
         /// The last event the state includes.
         let stateSeq: Int64
+        /// The lead's events not yet in `lead_events`; a reader uses those
+        /// after the `state_seq` of the row it read.
+        let pending: PendingEvents?
 
-        init(id: String, email: String, state: LeadScoreState, updatedAt: Timestamp, stateSeq: Int64) {
+        init(id: String, email: String, state: LeadScoreState, updatedAt: Timestamp, stateSeq: Int64, pending: PendingEvents?) {
             self.id = id
             self.email = email
             self.encodedState = state.serialized()
             self.updatedAt = updatedAt
             self.stateSeq = stateSeq
+            self.pending = pending
         }
 
         /// Nil only if the bytes do not decode, which would be a bug of the encoding.
