@@ -260,7 +260,8 @@ struct LaggingRowTests {
 
         init(
             _ path: String, cacheLimit: Int = 200_000, rowFlushDelay: Duration = .seconds(3600),
-            maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256, watermarkInterval: Duration = .milliseconds(250)
+            maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256, maxEntriesPerFlush: Int = 2048,
+            watermarkInterval: Duration = .milliseconds(250)
         ) throws {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             db = try SQLiteConnection(path: path + "/ledger.sqlite3")
@@ -269,7 +270,7 @@ struct LaggingRowTests {
             ledger = LeadLedger(
                 db: db, scorer: LaggingRowTests.scorer, cacheLimit: cacheLimit, rowFlushDelay: rowFlushDelay,
                 maxRowsPerFlush: maxRowsPerFlush, maxOverdueRowsPerFlush: maxOverdueRowsPerFlush,
-                watermarkInterval: watermarkInterval
+                maxEntriesPerFlush: maxEntriesPerFlush, watermarkInterval: watermarkInterval
             )
             try ledger.recoverLaggingRows()
         }
@@ -330,6 +331,37 @@ struct LaggingRowTests {
         #expect(try written() == min(40, afterTwo + 20))
         try bench.commit { _ in }
         #expect(try written() == 40)
+        #expect(bench.ledger.laggingCount.load(ordering: .relaxed) == 0)
+    }
+
+    /// Rows bring the index entries of all their events: a commit stops
+    /// writing rows once it wrote about `maxEntriesPerFlush` of them.
+    @Test func rowsWithManyEventsAreSpreadByTheirIndexEntries() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let delay = Duration.milliseconds(200)
+        let bench = try Bench(path, rowFlushDelay: delay, maxEntriesPerFlush: 4)
+        let emails = (0..<4).map { "busy\($0)@acme.com" }
+        for email in emails { try bench.upsert(email) }
+        let started = ContinuousClock.now
+        try bench.commit { ledger in
+            for (lead, email) in emails.enumerated() {
+                for visit in 0..<3 { try bench.visit(email, id: "v\(lead)-\(visit)", in: ledger) }
+            }
+        }
+        func indexed() throws -> Int64 {
+            let query = try bench.db.statement("SELECT COUNT(*) FROM lead_events")
+            defer { query.reset() }
+            return try query.step() ? query.int(0) : 0
+        }
+        #expect(try indexed() == 0)
+        Thread.sleep(forTimeInterval: 0.25)
+        // Two rows of three entries each: the first three stay under four, the next six do not.
+        try bench.commit { _ in }
+        let afterOne = try indexed()
+        #expect(ContinuousClock.now - started >= delay * 2 || afterOne == 6, "\(afterOne) entries written")
+        try bench.commit { _ in }
+        #expect(try indexed() == 12)
         #expect(bench.ledger.laggingCount.load(ordering: .relaxed) == 0)
     }
 

@@ -104,6 +104,13 @@ final class LeadLedger {
     /// Rows lagging twice `rowFlushDelay` are overdue: they are written up to
     /// this many per commit, so a store with few commits still catches up.
     let maxOverdueRowsPerFlush: Int
+    /// Index entries written behind per commit (`lead_events`, with their
+    /// rows), or eight times as many once a row is overdue; a commit writes
+    /// at least one row. A row brings the entries of every event it took
+    /// in since it was last written, and a lead that got a thousand events
+    /// a second brings a thousand: by rows alone, one commit could take
+    /// all of them at once.
+    let maxEntriesPerFlush: Int
     private var lagging: [String: Lag] = [:]
     /// `lagging` in the order rows began to lag (stale entries are skipped).
     private var lagQueue: [Lag] = []
@@ -128,6 +135,7 @@ final class LeadLedger {
     init(
         db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, unflushed: UnflushedScores = UnflushedScores(),
         rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256,
+        maxEntriesPerFlush: Int = 2048,
         watermarkInterval: Duration = .milliseconds(250)
     ) {
         self.db = db
@@ -139,6 +147,7 @@ final class LeadLedger {
         self.maxLaggingRows = maxLaggingRows
         self.maxRowsPerFlush = maxRowsPerFlush
         self.maxOverdueRowsPerFlush = maxOverdueRowsPerFlush
+        self.maxEntriesPerFlush = maxEntriesPerFlush
         self.watermarkInterval = watermarkInterval
     }
 
@@ -404,23 +413,27 @@ final class LeadLedger {
     }
 
     /// Writes the rows that have lagged for `rowFlushDelay` (all of them
-    /// with `all`), oldest first and at most `maxRowsPerFlush` (or
-    /// `maxOverdueRowsPerFlush` of overdue ones) unless too many lag, then
-    /// the watermark. Runs inside the writer's transaction.
+    /// with `all`), oldest first and at most `maxRowsPerFlush` rows and
+    /// about `maxEntriesPerFlush` index entries (more once overdue) unless
+    /// too many lag, then the watermark. Runs inside the writer's transaction.
     func flushLaggingRows(all: Bool = false) throws {
         guard !needsRecovery else { return }
         let now = ContinuousClock.now
         let due = now - rowFlushDelay, overdue = due - rowFlushDelay
-        var written = 0
+        var written = 0, entries = 0
         while let lag = oldestLag() {
-            let allowed = lag.since <= overdue ? maxOverdueRowsPerFlush : maxRowsPerFlush
-            guard all || lagging.count > maxLaggingRows || (lag.since <= due && written < allowed) else { break }
+            let isOverdue = lag.since <= overdue
+            let allowed = isOverdue ? maxOverdueRowsPerFlush : maxRowsPerFlush
+            let allowedEntries = isOverdue ? maxEntriesPerFlush * 8 : maxEntriesPerFlush
+            let withinBudget = written == 0 || (written < allowed && entries < allowedEntries)
+            guard all || lagging.count > maxLaggingRows || (lag.since <= due && withinBudget) else { break }
             lagQueueHead += 1
             guard var working = cache[lag.id] else {
                 // Cannot happen (lagging leads stay cached); should it, the recovery after this commit repairs the row.
                 needsRecovery = true
                 return
             }
+            entries += working.pending?.count ?? 0
             try writeRow(&working, score: working.settledScore, stageChanged: false, now: working.updatedAt)
             cache[lag.id] = working
             written += 1

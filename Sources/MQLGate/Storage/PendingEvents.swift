@@ -20,10 +20,13 @@ struct EventPosition: Sendable, Equatable {
 final class PendingEvents: Sendable {
     let positions: [EventPosition]
     let earlier: PendingEvents?
+    /// Positions in the whole list.
+    let count: Int
 
     private init(_ positions: [EventPosition], earlier: PendingEvents?) {
         self.positions = positions
         self.earlier = earlier
+        count = positions.count + (earlier?.count ?? 0)
     }
 
     /// The list `earlier` (nil when empty) followed by `positions`.
