@@ -21,6 +21,18 @@ public struct LeadLifecycle: Sendable {
 
     /// Applies the rules to a new score.
     public func evaluate(_ state: LifecycleState, result: ScoreResult, at now: Timestamp) -> LifecycleDecision {
+        evaluate(state, score: result.score, qualified: result.qualified, disqualifiedBy: result.disqualifiedBy, at: now)
+    }
+
+    /// Applies the rules to a score summary, which is cheaper to compute than
+    /// a result with its reasons; nil when a disqualifier matches, as the
+    /// decision then names its rules, which only the full result has.
+    public func evaluate(_ state: LifecycleState, summary: ScoreSummary, at now: Timestamp) -> LifecycleDecision? {
+        guard !summary.disqualified else { return nil }
+        return evaluate(state, score: summary.score, qualified: summary.qualified, disqualifiedBy: [], at: now)
+    }
+
+    private func evaluate(_ state: LifecycleState, score: Points, qualified: Bool, disqualifiedBy: [String], at now: Timestamp) -> LifecycleDecision {
         var state = state
         var changes: [StageChange] = []
         var handoff: LifecycleDecision.Handoff?
@@ -31,15 +43,15 @@ public struct LeadLifecycle: Sendable {
             state.changedAt = now
         }
 
-        if result.disqualified {
-            if !state.stage.isSalesOwned, state.stage != .disqualified { move(to: .disqualified, .disqualified(rules: result.disqualifiedBy)) }
+        if !disqualifiedBy.isEmpty {
+            if !state.stage.isSalesOwned, state.stage != .disqualified { move(to: .disqualified, .disqualified(rules: disqualifiedBy)) }
             return LifecycleDecision(state: state, changes: changes, handoff: nil)
         }
         if state.stage == .disqualified { move(to: state.episode > 0 ? .recycled : .lead, .disqualifierCleared) }
 
         switch state.stage {
         case .mql:
-            if let recycle = thresholds.recycle, result.score < recycle { move(to: .recycled, .staleMQL) }
+            if let recycle = thresholds.recycle, score < recycle { move(to: .recycled, .staleMQL) }
         case .rejected:
             if let days = thresholds.recycleCooldownDays, let rejectedAt = state.rejectedAt,
                now.milliseconds >= rejectedAt.milliseconds + Int64((days * 86_400_000).rounded()) {
@@ -49,7 +61,7 @@ public struct LeadLifecycle: Sendable {
             break
         }
 
-        if (state.stage == .lead || state.stage == .recycled), result.qualified {
+        if (state.stage == .lead || state.stage == .recycled), qualified {
             move(to: .mql, .qualified)
             state.episode += 1
             state.qualifiedAt = now

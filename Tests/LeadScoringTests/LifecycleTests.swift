@@ -23,6 +23,25 @@ struct LifecycleTests {
         #expect(notYet.state.stage == .lead && notYet.handoff == nil)
     }
 
+    /// A summary decides as its result does, in every stage, except that
+    /// with a disqualifier it defers to the result, which names the rules.
+    @Test func aSummaryDecidesAsItsResultDoes() {
+        let mql = lifecycle.evaluate(.initial, result: result(score: 120, qualified: true), at: t0).state
+        let stale = lifecycle.evaluate(mql, result: result(score: 10, qualified: false), at: t0.adding(milliseconds: 40 * day)).state
+        let disqualified = lifecycle.evaluate(.initial, result: result(score: 10, qualified: false, disqualifiedBy: ["rival"]), at: t0).state
+        for state in [LifecycleState.initial, mql, stale, disqualified] {
+            for (score, qualified) in [(Points(30), false), (Points(59.99), false), (Points(120), true)] {
+                let full = result(score: score, qualified: qualified)
+                let summary = ScoreSummary(score: full.score, fitScore: full.fitScore, engagementScore: full.engagementScore, grade: full.grade,
+                                           signals: full.signals, disqualified: false, qualified: qualified)
+                let later = t0.adding(milliseconds: 50 * day)
+                #expect(lifecycle.evaluate(state, summary: summary, at: later) == lifecycle.evaluate(state, result: full, at: later))
+            }
+        }
+        let rival = ScoreSummary(score: 10, fitScore: 10, engagementScore: 0, grade: Grade("D4")!, signals: 0, disqualified: true, qualified: false)
+        #expect(lifecycle.evaluate(.initial, summary: rival, at: t0) == nil)
+    }
+
     @Test func staleMQLRecyclesAndMayQualifyAgain() {
         let mql = lifecycle.evaluate(.initial, result: result(score: 120, qualified: true), at: t0).state
         let holding = lifecycle.evaluate(mql, result: result(score: 60, qualified: false), at: t0.adding(milliseconds: 20 * day))

@@ -285,7 +285,7 @@ final class LeadLedger {
         // order, which the watermark relies on.
         for slot in leads.indices.sorted(by: { (leads[$0].rowLagsFrom ?? .max) < (leads[$1].rowLagsFrom ?? .max) }) {
             if !stored[slot].isEmpty { leads[slot].pending = .appending(stored[slot], to: leads[slot].pending) }
-            if settles[slot] { _ = try settle(&leads[slot], now: now, rowMayLag: true) }
+            if settles[slot] { try settleEvents(&leads[slot], now: now) }
             remember(leads[slot])
         }
         return outcomes
@@ -554,6 +554,30 @@ final class LeadLedger {
         return lastKey!
     }
 
+    /// `settle` for a lead that took in events. Most events move only the
+    /// score: the summary, without the per-rule reasons, tells so at about
+    /// half the cost of the full result, and the row then lags; anything
+    /// else goes through `settle`.
+    private func settleEvents(_ working: inout WorkingLead, now: Timestamp) throws {
+        if rowMayLag(working) {
+            let scorer = self.scorer
+            let summary = try scorer.summary(of: working.state, at: now)
+            if let decision = scorer.lifecycle.evaluate(working.lifecycle, summary: summary, at: now), !decision.changed, decision.handoff == nil {
+                working.updatedAt = now
+                working.settledScore = summary.score
+                markLagging(working)
+                return
+            }
+        }
+        _ = try settle(&working, now: now, rowMayLag: true)
+    }
+
+    /// The lead's row may be written behind if nothing but its score changes.
+    private func rowMayLag(_ working: WorkingLead) -> Bool {
+        !working.isNew && !working.rowIsPlaceholder && !working.profileChanged && working.rowLagsFrom != nil
+            && !needsRecovery && lagging.count < maxLaggingRows
+    }
+
     /// Scores the lead now, applies the lifecycle rules, writes the handoff
     /// and outbox rows when it qualifies, and persists the lead: at once,
     /// unless `rowMayLag` and nothing but its score changed.
@@ -582,8 +606,7 @@ final class LeadLedger {
         }
         working.updatedAt = now
         working.settledScore = result.score
-        let scoreOnly = !working.isNew && !working.rowIsPlaceholder && !working.profileChanged && !decision.changed && decision.handoff == nil
-        if rowMayLag && scoreOnly && working.rowLagsFrom != nil && !needsRecovery && lagging.count < maxLaggingRows {
+        if rowMayLag && !decision.changed && decision.handoff == nil && self.rowMayLag(working) {
             markLagging(working)
         } else {
             if working.isNew {
