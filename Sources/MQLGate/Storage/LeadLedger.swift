@@ -559,7 +559,7 @@ final class LeadLedger {
     /// half the cost of the full result, and the row then lags; anything
     /// else goes through `settle`.
     private func settleEvents(_ working: inout WorkingLead, now: Timestamp) throws {
-        if rowMayLag(working) {
+        if rowCanLag(working) {
             let scorer = self.scorer
             let summary = try scorer.summary(of: working.state, at: now)
             if let decision = scorer.lifecycle.evaluate(working.lifecycle, summary: summary, at: now), !decision.changed, decision.handoff == nil {
@@ -573,7 +573,7 @@ final class LeadLedger {
     }
 
     /// The lead's row may be written behind if nothing but its score changes.
-    private func rowMayLag(_ working: WorkingLead) -> Bool {
+    private func rowCanLag(_ working: WorkingLead) -> Bool {
         !working.isNew && !working.rowIsPlaceholder && !working.profileChanged && working.rowLagsFrom != nil
             && !needsRecovery && lagging.count < maxLaggingRows
     }
@@ -606,7 +606,7 @@ final class LeadLedger {
         }
         working.updatedAt = now
         working.settledScore = result.score
-        if rowMayLag && !decision.changed && decision.handoff == nil && self.rowMayLag(working) {
+        if rowMayLag && !decision.changed && decision.handoff == nil && rowCanLag(working) {
             markLagging(working)
         } else {
             if working.isNew {
