@@ -179,6 +179,22 @@ struct LaggingRowTests {
         #expect(depth <= 10, "\(depth) nodes")
     }
 
+    /// A row written with more index entries than one INSERT takes writes
+    /// them all, in order.
+    @Test func aRowWithManyEventsIndexesThemAll() throws {
+        let path = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let store = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        _ = try store.upsertLead(Lead(email: "many@acme.com"), at: Timestamp(Date()))
+        _ = try Self.ingest(store, "many@acme.com", Array(repeating: "email_open", count: 70), prefix: "m")
+        #expect(try Self.count(store, "lead_events") == 0)
+        store.close()
+        let reopened = try SQLiteLeadStore(directory: path, scorer: Self.scorer, rowFlushDelay: .seconds(3600))
+        #expect(try Self.count(reopened, "lead_events") == 70)
+        #expect(try Self.listed(reopened, "many@acme.com", limit: 25) == (0..<70).reversed().map { "m-\($0)" })
+        reopened.close()
+    }
+
     @Test func stageChangesWriteTheRowWithTheirEvent() throws {
         let path = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: path) }
