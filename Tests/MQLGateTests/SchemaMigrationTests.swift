@@ -113,6 +113,13 @@ struct SchemaMigrationTests {
                           .integer(now.milliseconds), .blob(PreparedEvent.document(of: event))).run()
             }
             try db.execute("UPDATE ledger_watermark SET flushed_seq = 2")
+            // A reader beside a server (an export) does not upgrade it under that server.
+            #expect(throws: SQLiteError.self) {
+                try SQLiteLeadStore(directory: directory.path, scorer: LeadScorer(model: try ScoringModel.load(yaml: OperationsTests.quickModel, file: "m")), exclusive: false)
+            }
+            let version = try db.statement("SELECT MAX(version) FROM schema_migrations")
+            #expect(try version.step() && version.int(0) == 6)
+            version.reset()
             #expect(try SchemaMigrations.migrate(db, now: now.milliseconds) == [7])
             let indexed = try db.statement("SELECT lead_key, seq FROM lead_events ORDER BY seq")
             var entries: [[Int64]] = []

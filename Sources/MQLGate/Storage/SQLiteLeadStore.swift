@@ -37,7 +37,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         // WALSyncer syncs after each commit (NORMAL), and the WALCheckpointer,
         // not the writer's commits, copies the WAL back.
         try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON")
-        try SchemaMigrations.migrate(connection, now: Timestamp(Date()).milliseconds)
+        try SchemaMigrations.migrate(connection, now: Timestamp(Date()).milliseconds, upgrade: exclusive)
         try connection.execute("PRAGMA synchronous = NORMAL; PRAGMA wal_autocheckpoint = 0; PRAGMA journal_size_limit = 67108864; PRAGMA cache_size = -32768; PRAGMA temp_store = MEMORY")
         syncer = try WALSyncer(walPath: path + "-wal")
         checkpointer = try WALCheckpointer(path: path)
@@ -204,7 +204,10 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         }
         // Before the row is read (`UnflushedScores` says why).
         let unflushed = ledger.unflushed.entry(idOrEmail: leadID)
-        return try readers.withConnection { db in
+        // One read transaction: the row's `state_seq`, its index entries and
+        // the bodies must come from one snapshot, or a row written in between
+        // would list its newly indexed events twice (index and pending list).
+        return try readers.withConnection { db in try db.transaction(immediate: false) {
             let row = try db.statement("SELECT key, state_seq FROM leads WHERE id = ?").bind(.text(leadID))
             guard try row.step() else { return Page(items: [], nextCursor: nil) }
             let key = row.int(0), rowSeq = row.int(1)
@@ -238,7 +241,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             }
             body.reset()
             return Self.page(items, limit: limit) { [String($0.event.occurredAt.milliseconds), String($0.sequence)] }
-        }
+        } }
     }
 
     public func handoff(id: String) throws -> HandoffRecord? {

@@ -191,9 +191,12 @@ enum SchemaMigrations {
     ]
 
     /// Brings the database to the latest version (or `target`, for tests of
-    /// a migration); returns the versions applied.
+    /// a migration); returns the versions applied. Without `upgrade` (a
+    /// process reading beside the server) an older, non-empty database is refused: a
+    /// migration under a running older server would leave its later writes
+    /// outside the new schema's invariants.
     @discardableResult
-    static func migrate(_ db: SQLiteConnection, now: Int64, through target: Int? = nil) throws -> [Int] {
+    static func migrate(_ db: SQLiteConnection, now: Int64, through target: Int? = nil, upgrade: Bool = true) throws -> [Int] {
         try db.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
         var current = 0
         let query = try db.statement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations")
@@ -203,6 +206,10 @@ enum SchemaMigrations {
         guard let latest = all.last?.version else { return [] }
         if current > latest {
             throw SQLiteError(code: 1, message: "the database is at schema version \(current), newer than this build (\(latest)); refusing to run")
+        }
+        // A new database (version 0) has no older writer to surprise.
+        if !upgrade, current > 0, current < (target ?? latest) {
+            throw SQLiteError(code: 1, message: "the database is at schema version \(current), older than this build (\(latest)); start `mqlgate serve` on it once to upgrade it")
         }
         var applied: [Int] = []
         for migration in all where migration.version > current && migration.version <= (target ?? latest) {
