@@ -782,7 +782,7 @@ final class LeadLedger {
         var events: [EngagementEvent] = []
         while try query.step() { events.append(try StoredJSON.decodeEvent(query.blob(0))) }
         let one = try db.statement("SELECT body FROM events WHERE seq = ?")
-        for position in pending?.all ?? [] where position.seq > rowSeq {
+        for position in pending?.after(rowSeq: rowSeq) ?? [] {
             if try one.bind(.integer(position.seq)).step() { events.append(try StoredJSON.decodeEvent(one.blob(0))) }
             one.reset()
         }

@@ -39,6 +39,12 @@ final class PendingEvents: Sendable {
         return PendingEvents(positions, earlier: earlier)
     }
 
+    /// The positions a reader adds to what it read: those after the
+    /// `state_seq` of the row it read, as the row's index entries hold the rest.
+    func after(rowSeq: Int64) -> [EventPosition] {
+        all.filter { $0.seq > rowSeq }
+    }
+
     /// Every position, in the order they were appended.
     var all: [EventPosition] {
         var nodes: [PendingEvents] = []

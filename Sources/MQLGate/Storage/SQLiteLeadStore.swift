@@ -225,9 +225,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             while try indexed.step() { positions.append(EventPosition(occurredAt: indexed.int(0), seq: indexed.int(1))) }
             // The events after the row's `state_seq` are not in the index yet: the writer's list has them.
             if let pending = unflushed?.id == leadID ? unflushed?.pending : nil {
-                positions += pending.all.filter { position in
-                    position.seq > rowSeq && (older.map { EventPosition.newerFirst($0, position) } ?? true)
-                }
+                positions += pending.after(rowSeq: rowSeq).filter { position in older.map { EventPosition.newerFirst($0, position) } ?? true }
                 positions.sort(by: EventPosition.newerFirst)
             }
             let body = try db.statement("SELECT received_at, body FROM events WHERE seq = ?")
