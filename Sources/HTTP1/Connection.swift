@@ -313,7 +313,7 @@ final class Connection {
         )
         chunkDecoder = nil
         let loop = self.loop, token = self.token, serial = self.serial
-        let sink = HTTPResponseSink { response in loop.complete(token: token, serial: serial, response: response) }
+        let sink = HTTPResponseSink(loop: loop) { response in loop.complete(token: token, serial: serial, response: response) }
         loop.responder.respond(to: request, sink: sink)
     }
 

@@ -30,6 +30,9 @@ final class EventLoop: @unchecked Sendable {
     private var generation: UInt64 = 0
     private var thread = pthread_t()
     private var localCompletions: [(token: UInt64, serial: UInt64, response: HTTPResponse)] = []
+    /// Work handlers deferred until the ready events are handled (`HTTPResponseSink.afterReadyEvents`).
+    private var deferred: [() -> Void] = []
+    private var spareDeferred: [() -> Void] = []
     private let mailbox = Mutex<[Message]>([])
     /// The mailbox's other buffer: drained messages are swapped out into it,
     /// so neither side reallocates a buffer per wake-up (messages carry
@@ -80,6 +83,12 @@ final class EventLoop: @unchecked Sendable {
 
     func beginShutdown(deadline: UInt64) { post(.shutdown(deadline: deadline)) }
 
+    /// Whether the caller runs on this loop's thread.
+    var isCurrent: Bool { pthread_equal(pthread_self(), thread) != 0 }
+
+    /// Runs `work` after the events of this round; on the loop's thread only.
+    func afterReadyEvents(_ work: @escaping () -> Void) { deferred.append(work) }
+
     private func post(_ message: Message) {
         let wasEmpty = mailbox.withLock { box in
             box.append(message)
@@ -109,6 +118,7 @@ final class EventLoop: @unchecked Sendable {
                 }
                 runLocalCompletions()
             }
+            runDeferred()
             if now >= nextSweep { sweep() }
             if isDraining && (connectionCount == 0 || now >= drainDeadline) { break }
         }
@@ -121,6 +131,18 @@ final class EventLoop: @unchecked Sendable {
             let batch = localCompletions
             localCompletions.removeAll(keepingCapacity: true)
             for item in batch { deliver(item.token, item.serial, item.response) }
+        }
+    }
+
+    /// Deferred work may answer (and so start a pipelined request that defers again): until none is left.
+    private func runDeferred() {
+        while !deferred.isEmpty {
+            var batch = spareDeferred
+            swap(&batch, &deferred)
+            for work in batch { work() }
+            batch.removeAll(keepingCapacity: true)
+            spareDeferred = batch
+            runLocalCompletions()
         }
     }
 

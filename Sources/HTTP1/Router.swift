@@ -92,7 +92,7 @@ public final class Router: HTTPResponder, @unchecked Sendable {
             }
             // Let the browser read the answer, whatever the handler says.
             let inner = sink
-            handler(request, HTTPResponseSink { response in
+            handler(request, HTTPResponseSink(wrapping: sink) { response in
                 var response = response
                 response.headers.set("Access-Control-Allow-Origin", origin)
                 response.headers.add("Vary", "Origin")

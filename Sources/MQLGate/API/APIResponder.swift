@@ -19,7 +19,7 @@ struct APIResponder: HTTPResponder {
         let requestID = Self.requestID(request.headers["x-request-id"])
         let metrics = self.metrics, logger = self.logger
         let method = request.method, path = request.path
-        let answer = HTTPResponseSink { response in
+        let answer = HTTPResponseSink(wrapping: sink) { response in
             var response = response
             response.headers.set("X-Request-Id", requestID)
             let elapsed = ContinuousClock.now - started

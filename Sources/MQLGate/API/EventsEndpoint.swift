@@ -9,8 +9,8 @@ extension APIEndpoints {
     /// NDJSON. Answers 202 with counts and per-event rejections once the
     /// accepted events are durable; 422 when nothing in it was valid.
     ///
-    /// Runs on the event loop and answers from the writer thread: no task
-    /// hop on the hottest path.
+    /// Runs on the event loop and is answered from the WAL syncer's thread
+    /// once the events are durable: no task hop on the hottest path.
     func ingestEvents(_ request: HTTPRequest, sink: HTTPResponseSink) {
         let now = Self.now
         let documents: [JSONValue]
@@ -45,9 +45,12 @@ extension APIEndpoints {
             }
             return sink.send(Problem.validation(ValidationError(issues), detail: "no valid events in the request").response)
         }
-        let logger = self.logger
+        let logger = self.logger, store = self.store
         let validationRejects = rejected, eventPositions = positions
-        store.ingest(events, at: now) { result in
+        // Handed to the writer together with the other requests the loop
+        // is reading now: one commit and one sync for the burst, instead of
+        // the first request's commit and sync delaying all the others'.
+        sink.afterReadyEvents { store.ingest(events, at: now) { result in
             switch result {
             case .failure(let error):
                 sink.send(Self.problem(for: error, logger: logger).response)
@@ -68,7 +71,7 @@ extension APIEndpoints {
                 headers.set("Content-Type", "application/json")
                 sink.send(HTTPResponse(status: .accepted, headers: headers, body: receipt.bytes()))
             }
-        }
+        } }
     }
 
     /// The submitted events as JSON values; `single` when the body was one object.

@@ -48,7 +48,7 @@ final class IdempotencyGuard: Sendable {
             return sink.send(HTTPResponse(status: HTTPStatus(stored.status), headers: headers, body: stored.body))
         }
         let store = self.store
-        proceed(HTTPResponseSink { [self] response in
+        proceed(HTTPResponseSink(wrapping: sink) { [self] response in
             // Server errors are not kept: the client should be able to retry them for real.
             guard response.status.code < 500 else {
                 inFlight.withLock { _ = $0.remove(slot) }
