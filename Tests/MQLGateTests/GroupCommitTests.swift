@@ -12,12 +12,17 @@ struct GroupCommitTests {
         let writer: GroupCommitWriter
         let reader: SQLiteConnection
 
-        init() throws {
+        /// Jobs per commit, in commit order.
+        let commits = Recorder()
+
+        init(maxHold: Duration = .milliseconds(2)) throws {
             let path = try WALTests.temporaryDatabase()
             connection = try SQLiteConnection(path: path)
             try connection.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; CREATE TABLE t (id INTEGER PRIMARY KEY, tag TEXT NOT NULL)")
             syncer = try WALSyncer(walPath: path + "-wal")
-            writer = GroupCommitWriter(connection: connection, syncer: syncer)
+            writer = GroupCommitWriter(connection: connection, syncer: syncer, maxHold: maxHold)
+            let commits = self.commits
+            writer.onCommit = { jobs, _ in commits.append(jobs) }
             reader = try SQLiteConnection(path: path)
             syncer.start()
             writer.start()
@@ -100,6 +105,76 @@ struct GroupCommitTests {
         #expect(results.enumerated().allSatisfy { index, result in failing.contains(index) == ((try? result.get()) == nil) })
         #expect(runs.value == 50, "no job ran twice")
         #expect(try fixture.tags() == (0..<50).filter { !failing.contains($0) }.map { "job-\($0)" })
+        fixture.stop()
+    }
+
+    /// Submits `count` jobs one at a time, each once the one before has run
+    /// (so the writer takes each on its own); returns when all have run.
+    static func submitSeparately(_ fixture: Fixture, count: Int, held: Bool, from first: Int = 0, done: DispatchGroup) {
+        for index in first..<(first + count) {
+            let ran = DispatchSemaphore(value: 0)
+            done.enter()
+            fixture.writer.submit(held: held, { db in
+                try db.statement("INSERT INTO t (tag) VALUES (?)").bind(.text("job-\(index)")).run()
+                ran.signal()
+            }) { result in
+                #expect((try? result.get()) != nil)
+                done.leave()
+            }
+            ran.wait()
+        }
+    }
+
+    @Test func heldJobsRunAtOnceAndShareTheCommitAfterTheRelease() throws {
+        let fixture = try Fixture(maxHold: .seconds(30))
+        let done = DispatchGroup()
+        Self.submitSeparately(fixture, count: 10, held: true, done: done)
+        // All ten ran, none is committed: a reader sees nothing yet.
+        Thread.sleep(forTimeInterval: 0.05)
+        #expect(fixture.commits.values == [])
+        #expect(try fixture.tags() == [])
+        fixture.writer.releaseHeld()
+        done.wait()
+        #expect(fixture.commits.values == [10])
+        #expect(try fixture.tags() == (0..<10).map { "job-\($0)" })
+        fixture.stop()
+    }
+
+    @Test func aJobWithoutAHoldIsCommittedAtOnceWithTheHeldOnesBeforeIt() throws {
+        let fixture = try Fixture(maxHold: .seconds(30))
+        let done = DispatchGroup()
+        Self.submitSeparately(fixture, count: 3, held: true, done: done)
+        Self.submitSeparately(fixture, count: 1, held: false, from: 3, done: done)
+        done.wait()
+        #expect(fixture.commits.values == [4])
+        fixture.stop()
+    }
+
+    @Test func aHoldThatIsNeverReleasedKeepsTheCommitOpenOnlyBriefly() throws {
+        let fixture = try Fixture(maxHold: .milliseconds(50))
+        let done = DispatchGroup()
+        Self.submitSeparately(fixture, count: 2, held: true, done: done)
+        #expect(done.wait(timeout: .now() + 10) == .success)
+        #expect(fixture.commits.values == [2])
+        fixture.stop()
+    }
+
+    @Test func aJobFailingAfterHeldJobsRanUndoesOnlyItself() throws {
+        let fixture = try Fixture(maxHold: .seconds(30))
+        let done = DispatchGroup()
+        Self.submitSeparately(fixture, count: 3, held: true, done: done)
+        // Fails after writing: the open transaction, with the three held jobs, is rolled back and run again job by job.
+        let failed = DispatchSemaphore(value: 0)
+        fixture.writer.submit({ db in
+            try db.statement("INSERT INTO t (tag) VALUES ('doomed')").run()
+            throw Refused()
+        }) { result in
+            #expect(throws: Refused.self) { try result.get() }
+            failed.signal()
+        }
+        failed.wait()
+        done.wait()
+        #expect(try fixture.tags() == ["job-0", "job-1", "job-2"])
         fixture.stop()
     }
 }

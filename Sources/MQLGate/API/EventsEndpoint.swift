@@ -47,10 +47,12 @@ extension APIEndpoints {
         }
         let logger = self.logger, store = self.store
         let validationRejects = rejected, eventPositions = positions
-        // Handed to the writer together with the other requests the loop
-        // is reading now: one commit and one sync for the burst, instead of
-        // the first request's commit and sync delaying all the others'.
-        sink.afterReadyEvents { store.ingest(events, at: now) { result in
+        // Held until the loop has read the rest of the burst it is in: the
+        // writer runs these events at once but commits them with the burst's
+        // others (one commit and one sync), instead of the first request's
+        // commit and sync delaying all the others'.
+        sink.afterReadyEvents { store.releaseHeldWrites() }
+        store.ingest(events, at: now, held: true) { result in
             switch result {
             case .failure(let error):
                 sink.send(Self.problem(for: error, logger: logger).response)
@@ -71,7 +73,7 @@ extension APIEndpoints {
                 headers.set("Content-Type", "application/json")
                 sink.send(HTTPResponse(status: .accepted, headers: headers, body: receipt.bytes()))
             }
-        } }
+        }
     }
 
     /// The submitted events as JSON values; `single` when the body was one object.

@@ -1,13 +1,22 @@
 import Foundation
 
 /// The one thread that writes to the database. Every write is a job; the
-/// writer takes all pending jobs, runs them in one transaction and commits
-/// once. Each job's outcome is reported only when the commit is on disk:
-/// the `WALSyncer` syncs the WAL after the commit while this thread goes on
-/// with the next batch. Concurrent requests thereby share one commit and
-/// one sync, and a job that fails rolls back alone: a batch in which a job
-/// fails is rolled back and run again with a savepoint per job (savepoints
-/// cost enough that the common, failure-free batch goes without them).
+/// writer runs jobs as they come, in one open transaction, and commits it
+/// once nothing waiting needs to be in it. Each job's outcome is reported
+/// only when its commit is on disk: the `WALSyncer` syncs the WAL after the
+/// commit while this thread goes on with the next jobs. Concurrent requests
+/// thereby share one commit and one sync, and a job that fails rolls back
+/// alone: a transaction in which a job fails is rolled back and run again
+/// with a savepoint per job (savepoints cost enough that the common,
+/// failure-free transaction goes without them).
+///
+/// A job may be submitted *held*: its submitter has more on the way (an
+/// event loop partway through a burst of requests) and calls
+/// `releaseHeld()` once it has submitted them all. The writer runs held
+/// jobs at once but commits them only then, so a burst shares one commit
+/// and one sync while its jobs still run as the loop reads the rest; a job
+/// submitted without a hold is committed as soon as it has run. A hold
+/// keeps a commit open at most `maxHold`.
 final class GroupCommitWriter: @unchecked Sendable {
     private struct Job {
         /// Reports `error` without running the work.
@@ -33,20 +42,31 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let thread = StorageThread(name: "mqlgate.writer", quality: .userInitiated)
     private var condition: NSCondition { thread.condition }
     private var pending: [Job] = []
+    /// Jobs submitted so far, numbered from 1; guarded by `condition`, as are the two below.
+    private var submitted = 0
+    /// The last job that must be committed without waiting for more.
+    private var commitPoint = 0
+    /// The last job committed (or handed to the writer's current commit).
+    private var committed = 0
     private let maxJobsPerCommit: Int
+    /// How long held jobs may keep a commit open waiting for `releaseHeld()`.
+    let maxHold: Duration
     private let syncer: WALSyncer
 
-    init(connection: SQLiteConnection, syncer: WALSyncer, maxJobsPerCommit: Int = 1024) {
+    init(connection: SQLiteConnection, syncer: WALSyncer, maxJobsPerCommit: Int = 1024, maxHold: Duration = .milliseconds(2)) {
         self.connection = connection
         self.syncer = syncer
         self.maxJobsPerCommit = maxJobsPerCommit
+        self.maxHold = maxHold
     }
 
     func start() { thread.start { [self] in loop() } }
 
     /// Runs `work` on the writer thread inside the next commit; `completion`
-    /// gets its value once that commit is durable, or the error.
-    func submit<T>(_ work: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, Error>) -> Void) {
+    /// gets its value once that commit is durable, or the error. A `held`
+    /// job is committed once `releaseHeld()` is called after it (or
+    /// `maxHold` has passed), with whatever else has run by then.
+    func submit<T>(held: Bool = false, _ work: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, Error>) -> Void) {
         let job = Job(fail: { completion(.failure($0)) }) { connection in
             do {
                 let value = try work(connection)
@@ -63,7 +83,20 @@ final class GroupCommitWriter: @unchecked Sendable {
             return
         }
         pending.append(job)
+        submitted += 1
+        if !held { commitPoint = submitted }
         condition.signal()
+        condition.unlock()
+    }
+
+    /// Every job submitted so far may be committed: the caller has
+    /// submitted all it meant to hold together.
+    func releaseHeld() {
+        condition.lock()
+        if commitPoint < submitted {
+            commitPoint = submitted
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -84,28 +117,111 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Finishes queued jobs, then stops the thread.
     func stop() { thread.stop() }
 
+    /// The transaction the writer has open: the jobs run in it so far (kept
+    /// to run them again should one of them fail) and their completions.
+    private struct OpenTransaction {
+        var jobs: [Job] = []
+        var completions: [@Sendable (Error?) -> Void] = []
+        /// Number of the last job in it.
+        var last = 0
+        /// Time spent running its jobs, for `onCommit`.
+        var busy: Duration = .zero
+        /// When the writer first waited with it open, for `maxHold`.
+        var heldSince: ContinuousClock.Instant?
+    }
+
     private func loop() {
-        while var batch = thread.nextWork({ () -> [Job]? in
-            guard !pending.isEmpty else { return nil }
-            // Usually everything: hand the array over whole (a prefix would
-            // share its storage, and removing it would copy the queue).
-            guard pending.count > maxJobsPerCommit else {
-                defer { pending = [] }
-                return pending
+        var open = OpenTransaction()
+        condition.lock()
+        while true {
+            let room = maxJobsPerCommit - open.jobs.count
+            if room > 0, !pending.isEmpty {
+                let taken: [Job]
+                if pending.count <= room {
+                    // Usually everything: hand the array over whole (a prefix
+                    // would share its storage, and removing it would copy the queue).
+                    taken = pending
+                    pending = []
+                } else {
+                    taken = Array(pending.prefix(room))
+                    pending.removeFirst(room)
+                }
+                open.last = submitted - pending.count
+                condition.unlock()
+                run(taken, in: &open)
+                condition.lock()
+                continue
             }
-            defer { pending.removeFirst(maxJobsPerCommit) }
-            return Array(pending.prefix(maxJobsPerCommit))
-        }) {
-            commit(&batch)
-            betweenCommits?(connection)
+            guard !open.jobs.isEmpty else {
+                if thread.stopping { break }
+                condition.wait()
+                continue
+            }
+            let now = ContinuousClock.now
+            let heldOut = open.heldSince.map { now - $0 >= maxHold } ?? false
+            if commitPoint > committed || room <= 0 || heldOut || thread.stopping {
+                committed = open.last
+                condition.unlock()
+                commit(&open)
+                betweenCommits?(connection)
+                condition.lock()
+                continue
+            }
+            // Only held jobs are open: wait for the rest of their burst, or the release.
+            let since = open.heldSince ?? now
+            open.heldSince = since
+            _ = condition.wait(until: Date(timeIntervalSinceNow: (since + maxHold - now).seconds))
+        }
+        condition.unlock()
+    }
+
+    /// Runs `jobs` in the open transaction, beginning it if there is none.
+    /// The common case runs them without savepoints (a savepoint makes SQLite
+    /// copy every page its job touches, a fifth of a small job's cost). A
+    /// job that fails before writing anything (a handoff not found, say)
+    /// leaves nothing to undo. One that fails after writing rolls the
+    /// transaction back, with whatever the jobs before it wrote, and
+    /// `runIsolated` runs all of its jobs again. Jobs only write the database
+    /// and the caches that `onCommitFailure` drops, so running one again is safe.
+    private func run(_ jobs: [Job], in open: inout OpenTransaction) {
+        let started = ContinuousClock.now
+        defer { open.busy += ContinuousClock.now - started }
+        if open.jobs.isEmpty {
+            do {
+                try connection.statement("BEGIN IMMEDIATE").run()
+            } catch {
+                jobs.forEach { job in job.fail(error) }
+                return
+            }
+            open.jobs = jobs
+        } else {
+            open.jobs.append(contentsOf: jobs)
+        }
+        open.completions.reserveCapacity(open.jobs.count)
+        for job in jobs {
+            let changesBefore = connection.totalChanges
+            let outcome = job.run(connection)
+            if outcome.failed && connection.totalChanges != changesBefore {
+                try? connection.execute("ROLLBACK")
+                connection.resetStatements()
+                onCommitFailure?()
+                guard let completions = runIsolated(open.jobs) else {
+                    open.jobs = []
+                    open.completions = []
+                    return
+                }
+                open.completions = completions
+                return
+            }
+            open.completions.append(outcome.complete)
         }
     }
 
-    /// Runs and commits `batch`, then hands it (emptied here) to the completion queue.
-    private func commit(_ batch: inout [Job]) {
+    /// Commits the open transaction, then hands its completions to the
+    /// syncer, which calls them once the commit is durable.
+    private func commit(_ open: inout OpenTransaction) {
         let started = ContinuousClock.now
         defer { connection.resetStatements() }
-        guard let completions = runTogether(batch) ?? runIsolated(batch) else { return }
         var commitError: Error?
         do {
             try beforeCommit?(connection)
@@ -116,13 +232,13 @@ final class GroupCommitWriter: @unchecked Sendable {
             try? connection.execute("ROLLBACK")
             onCommitFailure?()
         }
-        onCommit?(batch.count, ContinuousClock.now - started)
+        onCommit?(open.jobs.count, open.busy + (ContinuousClock.now - started))
         // Answering (building responses) and freeing the jobs' inputs happen
         // on the syncer's thread once the commit is durable: the writer is the
         // one serial stage of every write.
-        nonisolated(unsafe) let jobs = batch
-        batch = []
-        nonisolated(unsafe) let finished = completions
+        nonisolated(unsafe) let jobs = open.jobs
+        nonisolated(unsafe) let finished = open.completions
+        open = OpenTransaction()
         let failure = commitError
         syncer.afterSync { syncError in
             finished.forEach { $0(failure ?? syncError) }
@@ -130,33 +246,9 @@ final class GroupCommitWriter: @unchecked Sendable {
         }
     }
 
-    /// The common case: every job in one transaction, without savepoints (a
-    /// savepoint makes SQLite copy every page its job touches, a fifth of a
-    /// small job's cost). A job that fails before writing anything (a
-    /// handoff not found, say) leaves nothing to undo. Nil when a job failed
-    /// after writing: then the transaction is rolled back, with whatever the
-    /// jobs before it wrote, and `runIsolated` runs the batch again. Jobs only
-    /// write the database and the caches that `onCommitFailure` drops, so
-    /// running one again is safe.
-    private func runTogether(_ batch: [Job]) -> [@Sendable (Error?) -> Void]? {
-        guard (try? connection.statement("BEGIN IMMEDIATE").run()) != nil else { return nil }
-        var completions: [@Sendable (Error?) -> Void] = []
-        completions.reserveCapacity(batch.count)
-        for job in batch {
-            let changesBefore = connection.totalChanges
-            let outcome = job.run(connection)
-            if outcome.failed && connection.totalChanges != changesBefore {
-                try? connection.execute("ROLLBACK")
-                onCommitFailure?()
-                return nil
-            }
-            completions.append(outcome.complete)
-        }
-        return completions
-    }
-
     /// Every job in a savepoint of its own, so a failing job undoes only its
-    /// own writes. Nil when no transaction could begin (every job was told why).
+    /// own writes; the transaction stays open. Nil when no transaction could
+    /// begin (every job was told why).
     private func runIsolated(_ batch: [Job]) -> [@Sendable (Error?) -> Void]? {
         do {
             try connection.statement("BEGIN IMMEDIATE").run()

@@ -10,7 +10,12 @@ public protocol LeadStore: Sendable {
 
     func upsertLead(_ lead: Lead, at now: Timestamp) throws -> (LeadRecord, created: Bool)
     /// Stores events; `completion` runs (on the writer thread) once the outcome is durable.
-    func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void)
+    /// Stores and scores `events`; `completion` gets one outcome per event once they are durable.
+    /// With `held`, the commit waits (briefly) for `releaseHeldWrites()`, so that a caller with
+    /// more writes on the way has them share the commit.
+    func ingest(_ events: [EngagementEvent], at now: Timestamp, held: Bool, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void)
+    /// Lets every held write so far be committed.
+    func releaseHeldWrites()
     func deleteLead(id: String) throws -> Bool
     func recordFeedback(handoffID: String, outcome: FeedbackOutcome, reason: String?, owner: String?, at now: Timestamp) throws -> HandoffRecord
     func markBreaches(at now: Timestamp) throws -> [HandoffRecord]
@@ -25,6 +30,13 @@ public protocol LeadStore: Sendable {
     func checkWritable() throws
     /// Finishes queued writes and closes.
     func close()
+}
+
+extension LeadStore {
+    /// Stores and scores `events`, committed as soon as they have run.
+    public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
+        ingest(events, at: now, held: false, completion: completion)
+    }
 }
 
 /// Filters for `GET /v1/leads`.

@@ -112,11 +112,11 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         try write { ledger in try ledger.upsert(lead, now: now) }
     }
 
-    public func ingest(_ events: [EngagementEvent], at now: Timestamp, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
+    public func ingest(_ events: [EngagementEvent], at now: Timestamp, held: Bool, completion: @escaping @Sendable (Result<[EventOutcome], Error>) -> Void) {
         let ledger = self.ledger, metrics = self.metrics, notify = onOutboxMessages
         // Ids and documents are made here, on the caller's thread, not on the writer's.
         let prepared = events.map { PreparedEvent($0, now: now) }
-        writer.submit({ _ in
+        writer.submit(held: held, { _ in
             try ledger.job { try ledger.ingest(prepared, now: now) }
         }) { result in
             if case .success(let (outcomes, effects)) = result {
@@ -139,6 +139,8 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             completion(result.map(\.0))
         }
     }
+
+    public func releaseHeldWrites() { writer.releaseHeld() }
 
     /// Counts what a durable write produced and wakes delivery when it wrote messages.
     private static func count(_ effects: LeadLedger.Effects, metrics: ServiceMetrics?, notify: (@Sendable () -> Void)?) {
