@@ -4,6 +4,8 @@ import LeadScoring
 
 extension APIEndpoints {
     static let maxEventsPerRequest = 1000
+    /// Requests with at most this many events share a commit with the rest of their burst.
+    static let maxEventsHeld = 16
 
     /// `POST /v1/events`: one event, a JSON array, `{"batch": [...]}` or
     /// NDJSON. Answers 202 with counts and per-event rejections once the
@@ -47,12 +49,15 @@ extension APIEndpoints {
         }
         let logger = self.logger, store = self.store
         let validationRejects = rejected, eventPositions = positions
-        // Held until the loop has read the rest of the burst it is in: the
-        // writer runs these events at once but commits them with the burst's
-        // others (one commit and one sync), instead of the first request's
-        // commit and sync delaying all the others'.
-        sink.afterReadyEvents { store.releaseHeldWrites() }
-        store.ingest(events, at: now, held: true) { result in
+        // A small request is held until the loop has read the rest of the
+        // burst it is in: the writer runs its events at once but commits them
+        // with the burst's others (one commit and one sync), instead of the
+        // first request's commit and sync delaying all the others'. A large
+        // one already outweighs its commit, and waiting for the loop to parse
+        // another would only delay it.
+        let held = events.count <= Self.maxEventsHeld
+        if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
+        store.ingest(events, at: now, held: held) { result in
             switch result {
             case .failure(let error):
                 sink.send(Self.problem(for: error, logger: logger).response)

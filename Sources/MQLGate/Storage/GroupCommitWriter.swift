@@ -53,7 +53,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     let maxHold: Duration
     private let syncer: WALSyncer
 
-    init(connection: SQLiteConnection, syncer: WALSyncer, maxJobsPerCommit: Int = 1024, maxHold: Duration = .milliseconds(2)) {
+    init(connection: SQLiteConnection, syncer: WALSyncer, maxJobsPerCommit: Int = 1024, maxHold: Duration = .milliseconds(1)) {
         self.connection = connection
         self.syncer = syncer
         self.maxJobsPerCommit = maxJobsPerCommit
@@ -147,8 +147,18 @@ final class GroupCommitWriter: @unchecked Sendable {
                     pending.removeFirst(room)
                 }
                 open.last = submitted - pending.count
+                // What must be committed as of taking: committed right after
+                // running, without first taking what arrives meanwhile.
+                let target = commitPoint
                 condition.unlock()
                 run(taken, in: &open)
+                if target > committed && open.last >= target && !open.jobs.isEmpty {
+                    condition.lock()
+                    committed = open.last
+                    condition.unlock()
+                    commit(&open)
+                    betweenCommits?(connection)
+                }
                 condition.lock()
                 continue
             }
