@@ -34,6 +34,9 @@ final class EventLoop: @unchecked Sendable {
     private var deferred: [() -> Void] = []
     private var spareDeferred: [() -> Void] = []
     private let mailbox = Mutex<[Message]>([])
+    /// Set when the mailbox gets its first message; lets the loop answer
+    /// between two connections' events, not only after the whole round.
+    private let mailboxFilled = Atomic<Bool>(false)
     /// The mailbox's other buffer: drained messages are swapped out into it,
     /// so neither side reallocates a buffer per wake-up (messages carry
     /// whole responses, and buffers of them are big enough that each
@@ -92,7 +95,9 @@ final class EventLoop: @unchecked Sendable {
     private func post(_ message: Message) {
         let wasEmpty = mailbox.withLock { box in
             box.append(message)
-            return box.count == 1
+            guard box.count == 1 else { return false }
+            mailboxFilled.store(true, ordering: .relaxed)
+            return true
         }
         if wasEmpty { _ = cepoll_eventfd_signal(wakeFD) }
     }
@@ -115,6 +120,8 @@ final class EventLoop: @unchecked Sendable {
                     if fd < connections.count, let connection = connections[fd], connection.token == event.token {
                         connection.handle(events: event.events)
                     }
+                    // Responses that became ready meanwhile go out now rather than after the round.
+                    if mailboxFilled.load(ordering: .relaxed) { drainMailbox() }
                 }
                 runLocalCompletions()
             }
@@ -156,7 +163,10 @@ final class EventLoop: @unchecked Sendable {
         _ = cepoll_eventfd_drain(wakeFD)
         var messages = spareMailbox
         spareMailbox = []
-        mailbox.withLock { box in swap(&box, &messages) }
+        mailbox.withLock { box in
+            swap(&box, &messages)
+            mailboxFilled.store(false, ordering: .relaxed)
+        }
         defer {
             messages.removeAll(keepingCapacity: true)
             spareMailbox = messages
