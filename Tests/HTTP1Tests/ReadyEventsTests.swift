@@ -22,9 +22,10 @@ struct ReadyEventsTests {
 
     /// A server with one loop: `/block` holds the loop until `gate` opens,
     /// `/deferred` answers from work deferred with `afterReadyEvents` (on a wrapping sink, as middleware makes).
-    static func server(_ journal: Journal, gate: DispatchSemaphore) throws -> TestServer {
+    static func server(_ journal: Journal, gate: DispatchSemaphore, entered: DispatchSemaphore = DispatchSemaphore(value: 0)) throws -> TestServer {
         try TestServer(configure: { $0.eventLoops = 1 }) { router in
             router.add("GET", "/block") { _ in
+                entered.signal()
                 gate.wait()
                 return HTTPResponse(status: .noContent)
             }
@@ -41,16 +42,17 @@ struct ReadyEventsTests {
     }
 
     @Test func requestsThatArriveTogetherAreHandedOverTogether() async throws {
-        let journal = Journal(), gate = DispatchSemaphore(value: 0)
-        let server = try Self.server(journal, gate: gate)
-        let clients = try (0..<8).map { _ in try server.client() }
+        let journal = Journal(), gate = DispatchSemaphore(value: 0), entered = DispatchSemaphore(value: 0)
+        let server = try Self.server(journal, gate: gate, entered: entered)
+        let clients = try (0..<8).map { _ in try server.client(timeout: 30) }
         // Every connection accepted before the loop is held.
         for client in clients { #expect(await client.roundTrip("GET /healthz HTTP/1.1\r\nHost: t\r\n\r\n")?.status == 204) }
-        let blocker = try server.client()
+        let blocker = try server.client(timeout: 30)
         blocker.send("GET /block HTTP/1.1\r\nHost: t\r\n\r\n")
-        try await Task.sleep(for: .milliseconds(100))
+        // The loop is inside /block: what the clients send now waits in the kernel.
+        #expect(try await offCooperativePool { entered.wait(timeout: .now() + 30) } == .success)
         for (index, client) in clients.enumerated() { client.send("GET /deferred/\(index) HTTP/1.1\r\nHost: t\r\n\r\n") }
-        try await Task.sleep(for: .milliseconds(100))
+        try await Task.sleep(for: .milliseconds(50))
         gate.signal()
         #expect(await blocker.readResponse()?.status == 204)
         for (index, client) in clients.enumerated() {

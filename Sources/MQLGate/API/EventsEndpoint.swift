@@ -56,7 +56,11 @@ extension APIEndpoints {
         // one already outweighs its commit, and waiting for the loop to parse
         // another would only delay it.
         let held = events.count <= Self.maxEventsHeld
-        if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
+        defer {
+            // After the submit: off a loop (an idempotent retry runs on a
+            // worker) the release runs at once and must come second.
+            if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
+        }
         store.ingest(events, at: now, held: held) { result in
             switch result {
             case .failure(let error):

@@ -42,12 +42,10 @@ final class GroupCommitWriter: @unchecked Sendable {
     private let thread = StorageThread(name: "mqlgate.writer", quality: .userInitiated)
     private var condition: NSCondition { thread.condition }
     private var pending: [Job] = []
-    /// Jobs submitted so far, numbered from 1; guarded by `condition`, as are the two below.
+    /// Jobs submitted so far, numbered from 1; guarded by `condition`, as is `commitPoint`.
     private var submitted = 0
     /// The last job that must be committed without waiting for more.
     private var commitPoint = 0
-    /// The last job committed (or handed to the writer's current commit).
-    private var committed = 0
     private let maxJobsPerCommit: Int
     /// How long held jobs may keep a commit open waiting for `releaseHeld()`.
     let maxHold: Duration
@@ -132,6 +130,8 @@ final class GroupCommitWriter: @unchecked Sendable {
 
     private func loop() {
         var open = OpenTransaction()
+        /// The last job committed (or in the commit under way).
+        var committed = 0
         condition.lock()
         while true {
             let room = maxJobsPerCommit - open.jobs.count
@@ -153,9 +153,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 condition.unlock()
                 run(taken, in: &open)
                 if target > committed && open.last >= target && !open.jobs.isEmpty {
-                    condition.lock()
                     committed = open.last
-                    condition.unlock()
                     commit(&open)
                     betweenCommits?(connection)
                 }
@@ -216,8 +214,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 connection.resetStatements()
                 onCommitFailure?()
                 guard let completions = runIsolated(open.jobs) else {
-                    open.jobs = []
-                    open.completions = []
+                    open = OpenTransaction()
                     return
                 }
                 open.completions = completions
