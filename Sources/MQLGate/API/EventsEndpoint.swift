@@ -56,11 +56,6 @@ extension APIEndpoints {
         // one already outweighs its commit, and waiting for the loop to parse
         // another would only delay it.
         let held = events.count <= Self.maxEventsHeld
-        defer {
-            // After the submit: off a loop (an idempotent retry runs on a
-            // worker) the release runs at once and must come second.
-            if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
-        }
         store.ingest(events, at: now, held: held) { result in
             switch result {
             case .failure(let error):
@@ -83,6 +78,9 @@ extension APIEndpoints {
                 sink.send(HTTPResponse(status: .accepted, headers: headers, body: receipt.bytes()))
             }
         }
+        // After the submit: off a loop (an idempotent retry runs on a
+        // worker) the release runs at once and must come second.
+        if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
     }
 
     /// The submitted events as JSON values; `single` when the body was one object.

@@ -132,6 +132,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         var open = OpenTransaction()
         /// The last job committed (or in the commit under way).
         var committed = 0
+        func commitOpen() {
+            committed = open.last
+            commit(&open)
+            betweenCommits?(connection)
+        }
         condition.lock()
         while true {
             let room = maxJobsPerCommit - open.jobs.count
@@ -152,11 +157,7 @@ final class GroupCommitWriter: @unchecked Sendable {
                 let target = commitPoint
                 condition.unlock()
                 run(taken, in: &open)
-                if target > committed && open.last >= target && !open.jobs.isEmpty {
-                    committed = open.last
-                    commit(&open)
-                    betweenCommits?(connection)
-                }
+                if target > committed && open.last >= target && !open.jobs.isEmpty { commitOpen() }
                 condition.lock()
                 continue
             }
@@ -168,10 +169,8 @@ final class GroupCommitWriter: @unchecked Sendable {
             let now = ContinuousClock.now
             let heldOut = open.heldSince.map { now - $0 >= maxHold } ?? false
             if commitPoint > committed || room <= 0 || heldOut || thread.stopping {
-                committed = open.last
                 condition.unlock()
-                commit(&open)
-                betweenCommits?(connection)
+                commitOpen()
                 condition.lock()
                 continue
             }
