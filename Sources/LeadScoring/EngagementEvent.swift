@@ -64,22 +64,71 @@ public struct EngagementEvent: Hashable, Sendable {
         guard case .object(let members) = json else {
             throw ValidationError([ValidationIssue(pointer: "", detail: "an event must be a JSON object, got \(json.typeName)")])
         }
-        var r = JSONObjectReader(members)
         // One pass over the members instead of a hash lookup per name: every ingested event comes through here.
-        var eventIdValue, typeValue, occurredAtValue, propertiesValue, emailValue, leadIdValue: JSONValue?
+        var known = Members()
         var unknown: [String] = []
         for (key, value) in members {
-            switch key {
-            case "event_id": eventIdValue = value
-            case "type": typeValue = value
-            case "occurred_at": occurredAtValue = value
-            case "properties": propertiesValue = value
-            case "email": emailValue = value
-            case "lead_id": leadIdValue = value
-            default: unknown.append(key)
+            if let name = Members.Name(key) { known[name] = value } else { unknown.append(key) }
+        }
+        try self.init(known, unknown: unknown, receivedAt: receivedAt, maxFutureSkew: maxFutureSkew,
+                      requireLead: requireLead, unknownMembers: unknownMembers)
+    }
+
+    /// The members of an event document the validation reads, however they
+    /// were parsed (a `JSONValue` object, or `EventListReader` straight from bytes).
+    struct Members {
+        enum Name {
+            case eventId, type, occurredAt, properties, email, leadId
+
+            init?(_ key: String) {
+                switch key {
+                case "event_id": self = .eventId
+                case "type": self = .type
+                case "occurred_at": self = .occurredAt
+                case "properties": self = .properties
+                case "email": self = .email
+                case "lead_id": self = .leadId
+                default: return nil
+                }
             }
         }
+
+        var eventId, type, occurredAt, properties, email, leadId: JSONValue?
+
+        subscript(name: Name) -> JSONValue? {
+            get {
+                switch name {
+                case .eventId: eventId
+                case .type: type
+                case .occurredAt: occurredAt
+                case .properties: properties
+                case .email: email
+                case .leadId: leadId
+                }
+            }
+            set {
+                switch name {
+                case .eventId: eventId = newValue
+                case .type: type = newValue
+                case .occurredAt: occurredAt = newValue
+                case .properties: properties = newValue
+                case .email: email = newValue
+                case .leadId: leadId = newValue
+                }
+            }
+        }
+    }
+
+    /// The validation of `init(json:…)`, from the members already picked out
+    /// and the names of the others.
+    init(
+        _ members: Members, unknown: [String], receivedAt: Timestamp, maxFutureSkew: Int64?,
+        requireLead: Bool, unknownMembers: Lead.UnknownMembers
+    ) throws(ValidationError) {
+        var r = JSONObjectReader([:])
         if unknownMembers == .reject { r.rejectUnknown(unknown) }
+        let eventIdValue = members.eventId, typeValue = members.type, occurredAtValue = members.occurredAt
+        let propertiesValue = members.properties, emailValue = members.email, leadIdValue = members.leadId
 
         var eventId: String?
         if let value = eventIdValue, value != .null {

@@ -43,12 +43,21 @@ struct JSONParser {
     private var keys: [String] = []
     /// Reused for strings with escapes.
     private var scratch: [UInt8] = []
+    /// Containers a reader walking the structure itself has entered: they
+    /// count towards `maxDepth` as the parser's own would.
+    var enclosingDepth = 0
 
     /// Parses one document. `bytes` must stay valid for the call.
     static func parse(_ bytes: UnsafeRawBufferPointer) throws(SyntaxError) -> JSONValue {
         guard let base = bytes.baseAddress, bytes.count > 0 else { throw SyntaxError(message: "the document is empty", offset: 0) }
         var parser = JSONParser(b: base.assumingMemoryBound(to: UInt8.self), n: bytes.count)
         return try parser.document()
+    }
+
+    /// A parser positioned at the start of `bytes`, which must not be empty
+    /// and must stay valid while it is used.
+    init(bytes: UnsafeRawBufferPointer) {
+        self.init(b: bytes.baseAddress!.assumingMemoryBound(to: UInt8.self), n: bytes.count)
     }
 
     private init(b: UnsafePointer<UInt8>, n: Int) {
@@ -70,7 +79,15 @@ struct JSONParser {
         }
         skipWhitespace()
         guard i < n else { throw SyntaxError(message: "the document has no value", offset: i) }
+        let value = try value()
+        skipWhitespace()
+        guard i == n else { throw unexpected("the document continues after its value") }
+        return value
+    }
 
+    /// Reads the one value that starts at `i` (whitespace already skipped) and stops right after it.
+    mutating func value() throws(SyntaxError) -> JSONValue {
+        let base = frames.count
         var value: JSONValue
         parsing: while true {
             // One value, or the opening of a container whose first value comes next.
@@ -114,11 +131,7 @@ struct JSONParser {
 
             // A complete value: give it to its container, closing every container that ends here.
             while true {
-                guard let frame = frames.last else {
-                    skipWhitespace()
-                    guard i == n else { throw unexpected("the document continues after its value") }
-                    return value
-                }
+                guard frames.count > base, let frame = frames.last else { return value }
                 values.append(value)
                 skipWhitespace()
                 guard i < n else { throw endOfInput() }
@@ -145,7 +158,7 @@ struct JSONParser {
 
     /// Enters an array or object at `i` and skips the whitespace after its bracket.
     private mutating func open(isObject: Bool) throws(SyntaxError) {
-        guard frames.count < JSONParser.maxDepth else {
+        guard frames.count + enclosingDepth < JSONParser.maxDepth else {
             throw SyntaxError(message: "arrays and objects nest deeper than \(JSONParser.maxDepth) levels", offset: i)
         }
         frames.append(Frame(isObject: isObject, valueBase: values.count, keyBase: keys.count, start: i))
@@ -186,6 +199,30 @@ struct JSONParser {
         return .object(members)
     }
 
+    // MARK: Stepping, for readers that walk a document's structure themselves
+
+    /// Where the parser stands, in bytes from the start.
+    var offset: Int { i }
+
+    /// The next byte after any whitespace, which is skipped; `nil` at the end.
+    mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return i < n ? b[i] : nil
+    }
+
+    /// Steps over `byte` and the whitespace after it when it comes next (after whitespace).
+    mutating func skip(_ byte: UInt8) -> Bool {
+        guard peek() == byte else { return false }
+        i += 1
+        skipWhitespace()
+        return true
+    }
+
+    /// Goes back to an `offset` read earlier.
+    mutating func rewind(to offset: Int) {
+        i = offset
+    }
+
     @inline(__always)
     private mutating func skipWhitespace() {
         while i < n {
@@ -211,7 +248,7 @@ struct JSONParser {
     // MARK: Strings
 
     /// Reads a string starting at its opening quote.
-    private mutating func string() throws(SyntaxError) -> String {
+    mutating func string() throws(SyntaxError) -> String {
         let open = i
         i += 1
         let start = i

@@ -15,28 +15,30 @@ extension APIEndpoints {
     /// once the events are durable: no task hop on the hottest path.
     func ingestEvents(_ request: HTTPRequest, sink: HTTPResponseSink) {
         let now = Self.now
-        let documents: [JSONValue]
+        let items: [Result<EngagementEvent, ValidationError>]
         let single: Bool
         do {
-            (documents, single) = try Self.eventDocuments(request)
+            (items, single) = try Self.eventList(request, receivedAt: now)
         } catch let problem as Problem {
             return sink.send(problem.response)
         } catch {
             return sink.send(Problem(.badRequest, "\(error)").response)
         }
-        guard !documents.isEmpty else { return sink.send(Problem.invalid("", "no events in the request").response) }
-        guard documents.count <= Self.maxEventsPerRequest else {
-            return sink.send(Problem(.contentTooLarge, "at most \(Self.maxEventsPerRequest) events per request; got \(documents.count)").response)
+        guard !items.isEmpty else { return sink.send(Problem.invalid("", "no events in the request").response) }
+        guard items.count <= Self.maxEventsPerRequest else {
+            return sink.send(Problem(.contentTooLarge, "at most \(Self.maxEventsPerRequest) events per request; got \(items.count)").response)
         }
         var events: [EngagementEvent] = []
         var positions: [Int] = []
         var rejected: [(index: Int, issues: [ValidationIssue])] = []
-        events.reserveCapacity(documents.count)
-        for (index, document) in documents.enumerated() {
-            do {
-                events.append(try EngagementEvent(json: document, receivedAt: now, requireLead: true))
+        events.reserveCapacity(items.count)
+        positions.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .success(let event):
+                events.append(event)
                 positions.append(index)
-            } catch {
+            case .failure(let error):
                 rejected.append((index, error.issues))
             }
         }
@@ -83,31 +85,47 @@ extension APIEndpoints {
         if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
     }
 
-    /// The submitted events as JSON values; `single` when the body was one object.
-    static func eventDocuments(_ request: HTTPRequest) throws -> ([JSONValue], single: Bool) {
+    /// The submitted events, each validated or with its issues; `single`
+    /// when the body was one object. `EventListReader` reads the common form
+    /// straight from the bytes; anything else goes through a `JSONValue`.
+    static func eventList(_ request: HTTPRequest, receivedAt: Timestamp) throws -> (items: [Result<EngagementEvent, ValidationError>], single: Bool) {
+        let validate = { (document: JSONValue) -> Result<EngagementEvent, ValidationError> in
+            do throws(ValidationError) {
+                return .success(try EngagementEvent(json: document, receivedAt: receivedAt, requireLead: true))
+            } catch {
+                return .failure(error)
+            }
+        }
         switch try RequestDecoding.mediaType(of: request, allowNDJSON: true) {
         case .ndjson:
-            var documents: [JSONValue] = []
+            var items: [Result<EngagementEvent, ValidationError>] = []
             for (number, line) in request.body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
                 let trimmed = line.last == UInt8(ascii: "\r") ? line.dropLast() : line
                 if trimmed.allSatisfy({ $0 == 0x20 || $0 == 0x09 }) { continue }
-                do {
-                    documents.append(try JSONValue.parse(trimmed))
-                } catch {
-                    throw Problem.invalid("", "line \(number + 1) is not valid JSON")
+                if let item = trimmed.withUnsafeBytes({ EventListReader.readOne($0, receivedAt: receivedAt, requireLead: true) }) {
+                    items.append(item)
+                } else {
+                    do {
+                        items.append(validate(try JSONValue.parse(trimmed)))
+                    } catch {
+                        throw Problem.invalid("", "line \(number + 1) is not valid JSON")
+                    }
                 }
-                if documents.count > maxEventsPerRequest { break }
+                if items.count > maxEventsPerRequest { break }
             }
-            return (documents, false)
+            return (items, false)
         case .json:
+            if let list = request.body.withUnsafeBytes({ EventListReader.read($0, receivedAt: receivedAt, requireLead: true) }) {
+                return (list.items, list.single)
+            }
             switch try RequestDecoding.json(request.body) {
-            case .array(let items): return (items, false)
+            case .array(let documents): return (documents.map(validate), false)
             case .object(let members) where members["batch"] != nil:
-                guard case .array(let items)? = members["batch"], members.count == 1 else {
+                guard case .array(let documents)? = members["batch"], members.count == 1 else {
                     throw Problem.invalid("/batch", "batch must be the only member and a list of events")
                 }
-                return (items, false)
-            case let other: return ([other], true)
+                return (documents.map(validate), false)
+            case let other: return ([validate(other)], true)
             }
         default:
             throw Problem(.unsupportedMediaType, "events are sent as application/json or application/x-ndjson")
