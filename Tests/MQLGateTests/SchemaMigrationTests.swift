@@ -5,6 +5,14 @@ import Testing
 
 @Suite("Schema migrations")
 struct SchemaMigrationTests {
+    /// An event's body as versions 1 to 7 stored it: the whole event but its lead.
+    static func versionSevenBody(_ event: EngagementEvent) -> [UInt8] {
+        var event = event
+        event.email = nil
+        event.leadId = nil
+        return JSONWriter.bytes(event.jsonValue)
+    }
+
     /// A database as schema version 4 left it (events keyed by the lead's
     /// text id) is carried to the integer lead key with nothing lost.
     @Test func eventsMoveToTheIntegerLeadKey() async throws {
@@ -40,7 +48,7 @@ struct SchemaMigrationTests {
                 )
                 try db.statement("INSERT INTO events (event_id, lead_id, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?)")
                     .bind(.text(eventID), .text(leadID), .text(type), .integer(event.occurredAt.milliseconds), .integer(now.milliseconds),
-                          .blob(PreparedEvent.document(of: event))).run()
+                          .blob(Self.versionSevenBody(event))).run()
             }
         }
 
@@ -110,7 +118,7 @@ struct SchemaMigrationTests {
                 )
                 try db.statement("INSERT INTO events (seq, event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?)")
                     .bind(.integer(seq), .text("e\(seq)"), .integer(key), .text(event.type), .integer(event.occurredAt.milliseconds),
-                          .integer(now.milliseconds), .blob(PreparedEvent.document(of: event))).run()
+                          .integer(now.milliseconds), .blob(Self.versionSevenBody(event))).run()
             }
             try db.execute("UPDATE ledger_watermark SET flushed_seq = 2")
             // A reader beside a server (an export) does not upgrade it under that server.
@@ -120,7 +128,7 @@ struct SchemaMigrationTests {
             let version = try db.statement("SELECT MAX(version) FROM schema_migrations")
             #expect(try version.step() && version.int(0) == 6)
             version.reset()
-            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds) == [7])
+            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds) == [7, 8])
             let indexed = try db.statement("SELECT lead_key, seq FROM lead_events ORDER BY seq")
             var entries: [[Int64]] = []
             while try indexed.step() { entries.append([indexed.int(0), indexed.int(1)]) }
@@ -151,5 +159,52 @@ struct SchemaMigrationTests {
         let left = try db.statement("SELECT (SELECT group_concat(seq) FROM events), (SELECT group_concat(seq) FROM lead_events)")
         #expect(try left.step())
         #expect(left.string(0) == "3" && left.string(1) == "3")
+    }
+
+    /// Version 8 keeps only the properties in an event's body; the rest is
+    /// in the row's columns. Bodies of every shape version 7 wrote survive.
+    @Test func eventBodiesKeepOnlyTheirProperties() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let path = directory.appendingPathComponent("mqlgate.sqlite3").path
+        let now = Timestamp(milliseconds: 1_796_000_000_000)
+        let events = [
+            EngagementEvent(eventId: "p1", type: "page_view", occurredAt: Timestamp(milliseconds: now.milliseconds + 60_000),
+                            properties: ["path": .string("/pricing"), "q": .string("say \"hi\"\n\u{e9}"), "n": .number(2.5),
+                                         "nested": .object(["z": .null, "a": .array([.bool(true), .number(-1e-7)])])]),
+            EngagementEvent(eventId: "p2", type: "demo_request", occurredAt: Timestamp(milliseconds: now.milliseconds + 120_250)),
+        ]
+        do {
+            let db = try SQLiteConnection(path: path)
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON")
+            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds, through: 7) == [1, 2, 3, 4, 5, 6, 7])
+            try db.statement("""
+                INSERT INTO leads (id, key, email, profile, stage, lifecycle, score, score_state, model_fingerprint, created_at, updated_at, state_seq)
+                VALUES ('ld_1', 1, 'a@acme.com', ?, 'lead', ?, 0, NULL, '', ?, ?, 0)
+                """).bind(
+                    .blob(JSONWriter.bytes(Lead(email: "a@acme.com").jsonValue)), .blob(StoredJSON.encodeLifecycle(.initial)),
+                    .integer(now.milliseconds), .integer(now.milliseconds)
+                ).run()
+            for (offset, event) in events.enumerated() {
+                try db.statement("INSERT INTO events (seq, event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, 1, ?, ?, ?, ?)")
+                    .bind(.int(offset + 1), .text(event.eventId!), .text(event.type), .integer(event.occurredAt.milliseconds),
+                          .integer(now.milliseconds), .blob(Self.versionSevenBody(event))).run()
+            }
+            #expect(try SchemaMigrations.migrate(db, now: now.milliseconds) == [8])
+            let bodies = try db.statement("SELECT body, event_id, type, occurred_at FROM events ORDER BY seq")
+            for event in events {
+                #expect(try bodies.step())
+                #expect(try StoredJSON.decodeEvent(body: bodies.blob(0), eventID: bodies.string(1) ?? "", type: bodies.string(2) ?? "",
+                                                   occurredAt: bodies.int(3)) == event)
+                #expect(bodies.blob(0) == (event.properties.isEmpty ? Array("{}".utf8) : JSONWriter.bytes(.object(event.properties))))
+            }
+        }
+        let harness = try ServiceHarness(directory: directory)
+        let items = try await harness.get("/v1/leads/ld_1/events").json["items"] as? [[String: Any]] ?? []
+        #expect(items.compactMap { $0["event_id"] as? String } == ["p2", "p1"])
+        #expect((items.last?["properties"] as? [String: Any])?["path"] as? String == "/pricing")
+        #expect(items.first?["occurred_at"] as? String == "2026-11-30T00:55:20.250Z")
+        await harness.service.stop()
     }
 }

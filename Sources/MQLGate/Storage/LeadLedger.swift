@@ -479,7 +479,8 @@ final class LeadLedger {
         flushedSeq = try mark.step() ? mark.int(0) : 0
         let newest = try db.statement("SELECT COALESCE(MAX(seq), 0) FROM events")
         lastSeq = max(try newest.step() ? newest.int(0) : 0, flushedSeq, lastSeq)
-        let events = try db.statement("SELECT seq, lead_key, body, occurred_at FROM events WHERE seq > ? ORDER BY seq").bind(.integer(flushedSeq))
+        let events = try db.statement("SELECT seq, lead_key, body, occurred_at, event_id, type FROM events WHERE seq > ? ORDER BY seq")
+            .bind(.integer(flushedSeq))
         var leads: [Int64: WorkingLead] = [:]
         var pending: [Int64: [EventPosition]] = [:]
         var order: [Int64] = []
@@ -492,7 +493,8 @@ final class LeadLedger {
             }
             // A row may include events past the watermark (it was written later than others).
             guard seq > max(leads[key]!.stateSeq, flushedSeq) else { continue }
-            _ = try scorer.apply(try StoredJSON.decodeEvent(events.blob(2)), to: &leads[key]!.state)
+            let event = try StoredJSON.decodeEvent(body: events.blob(2), eventID: events.string(4) ?? "", type: events.string(5) ?? "", occurredAt: events.int(3))
+            _ = try scorer.apply(event, to: &leads[key]!.state)
             leads[key]!.stateSeq = seq
             pending[key, default: []].append(EventPosition(occurredAt: events.int(3), seq: seq))
             if leads[key]!.rowLagsFrom == nil { leads[key]!.rowLagsFrom = seq }
@@ -777,13 +779,17 @@ final class LeadLedger {
     /// The lead's events in `lead_events` (those up to its row's
     /// `state_seq`), then those of `pending` after `rowSeq`.
     static func storedEvents(_ db: SQLiteConnection, leadKey: Int64, pending: PendingEvents? = nil, rowSeq: Int64 = 0) throws -> [EngagementEvent] {
-        let query = try db.statement("SELECT events.body FROM lead_events JOIN events ON events.seq = lead_events.seq WHERE lead_events.lead_key = ?")
+        let columns = "events.body, events.event_id, events.type, events.occurred_at"
+        func event(_ row: SQLiteStatement) throws -> EngagementEvent {
+            try StoredJSON.decodeEvent(body: row.blob(0), eventID: row.string(1) ?? "", type: row.string(2) ?? "", occurredAt: row.int(3))
+        }
+        let query = try db.statement("SELECT \(columns) FROM lead_events JOIN events ON events.seq = lead_events.seq WHERE lead_events.lead_key = ?")
             .bind(.integer(leadKey))
         var events: [EngagementEvent] = []
-        while try query.step() { events.append(try StoredJSON.decodeEvent(query.blob(0))) }
-        let one = try db.statement("SELECT body FROM events WHERE seq = ?")
+        while try query.step() { events.append(try event(query)) }
+        let one = try db.statement("SELECT \(columns) FROM events WHERE seq = ?")
         for position in pending?.after(rowSeq: rowSeq) ?? [] {
-            if try one.bind(.integer(position.seq)).step() { events.append(try StoredJSON.decodeEvent(one.blob(0))) }
+            if try one.bind(.integer(position.seq)).step() { events.append(try event(one)) }
             one.reset()
         }
         return events

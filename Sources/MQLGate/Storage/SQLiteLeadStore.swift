@@ -230,14 +230,12 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
                 positions += pending.after(rowSeq: rowSeq).filter { position in older.map { EventPosition.newerFirst($0, position) } ?? true }
                 positions.sort(by: EventPosition.newerFirst)
             }
-            let body = try db.statement("SELECT received_at, body FROM events WHERE seq = ?")
+            let body = try db.statement("SELECT received_at, body, event_id, type, occurred_at FROM events WHERE seq = ?")
             var items: [StoredEvent] = []
             for position in positions.prefix(limit + 1) {
                 guard try body.bind(.integer(position.seq)).step() else { continue }
-                items.append(StoredEvent(
-                    sequence: position.seq, leadID: leadID, event: try StoredJSON.decodeEvent(body.blob(1)),
-                    receivedAt: Timestamp(milliseconds: body.int(0))
-                ))
+                let event = try StoredJSON.decodeEvent(body: body.blob(1), eventID: body.string(2) ?? "", type: body.string(3) ?? "", occurredAt: body.int(4))
+                items.append(StoredEvent(sequence: position.seq, leadID: leadID, event: event, receivedAt: Timestamp(milliseconds: body.int(0))))
             }
             body.reset()
             return Self.page(items, limit: limit) { [String($0.event.occurredAt.milliseconds), String($0.sequence)] }

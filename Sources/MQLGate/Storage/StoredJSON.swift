@@ -52,9 +52,13 @@ enum StoredJSON {
         try Lead(json: JSONValue.parse(bytes), unknownMembers: .ignore)
     }
 
-    /// Stored events were validated on the way in; no clock skew applies any more.
-    static func decodeEvent(_ bytes: [UInt8]) throws -> EngagementEvent {
-        try EngagementEvent(json: JSONValue.parse(bytes), receivedAt: Timestamp(milliseconds: 0), maxFutureSkew: nil, unknownMembers: .ignore)
+    /// An event from its row: `body` holds its properties (`PreparedEvent`),
+    /// the columns the rest. Stored events were validated on the way in.
+    static func decodeEvent(body: [UInt8], eventID: String, type: String, occurredAt: Int64) throws -> EngagementEvent {
+        guard case .object(let properties) = try JSONValue.parse(body) else {
+            throw SQLiteError(code: 11, message: "the stored properties of event \(eventID) are not a JSON object")
+        }
+        return EngagementEvent(eventId: eventID, type: type, occurredAt: Timestamp(milliseconds: occurredAt), properties: properties)
     }
 }
 
