@@ -19,13 +19,16 @@ public enum EventListReader {
         public var single: Bool
     }
 
-    /// Reads `bytes`, or answers `nil` when the general path must.
+    /// Reads `bytes`, or answers `nil` when the general path must. A list
+    /// of more than `maxEvents` is left to the general path too, so that an
+    /// oversized request costs no validation before it is refused.
     public static func read(
-        _ bytes: UnsafeRawBufferPointer, receivedAt: Timestamp, maxFutureSkew: Int64? = 300, requireLead: Bool = false
+        _ bytes: UnsafeRawBufferPointer, receivedAt: Timestamp, maxFutureSkew: Int64? = 300, requireLead: Bool = false,
+        maxEvents: Int = .max
     ) -> List? {
         guard !bytes.isEmpty, bytes[0] != 0xEF, bytes[0] != 0xFE, bytes[0] != 0xFF else { return nil }
         var parser = JSONParser(bytes: bytes)
-        let options = Options(receivedAt: receivedAt, maxFutureSkew: maxFutureSkew, requireLead: requireLead)
+        let options = Options(receivedAt: receivedAt, maxFutureSkew: maxFutureSkew, requireLead: requireLead, maxEvents: maxEvents)
         do throws(Decline) {
             let list: List
             switch parser.peek() {
@@ -66,6 +69,7 @@ public enum EventListReader {
         let receivedAt: Timestamp
         let maxFutureSkew: Int64?
         let requireLead: Bool
+        let maxEvents: Int
     }
 
     /// Not the common form: the general path takes the whole body.
@@ -79,6 +83,7 @@ public enum EventListReader {
         var items: [Result<EngagementEvent, ValidationError>] = []
         if parser.skip(UInt8(ascii: "]")) { return items }
         while true {
+            guard items.count < options.maxEvents else { throw Decline() }
             items.append(try event(&parser, options))
             if parser.skip(UInt8(ascii: ",")) { continue }
             guard parser.skip(UInt8(ascii: "]")) else { throw Decline() }

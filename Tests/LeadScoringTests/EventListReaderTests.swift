@@ -90,6 +90,12 @@ struct EventListReaderTests {
         #expect(Self.read(body(511)) == nil && Self.general(body(511)) == nil)
     }
 
+    @Test func oversizedListsAreLeftToTheGeneralPath() {
+        let body = Array(("[" + Array(repeating: #"{"email":"a@acme.com","type":"page_view"}"#, count: 4).joined(separator: ",") + "]").utf8)
+        #expect(body.withUnsafeBytes { EventListReader.read($0, receivedAt: Self.now, maxEvents: 4) }?.items.count == 4)
+        #expect(body.withUnsafeBytes { EventListReader.read($0, receivedAt: Self.now, maxEvents: 3) } == nil)
+    }
+
     @Test func ndjsonLinesAreReadOneByOne() throws {
         let line = Array(#"{"email":"a@acme.com","type":"page_view"}"#.utf8)
         let item = try #require(line.withUnsafeBytes { EventListReader.readOne($0, receivedAt: Self.now, requireLead: true) })

@@ -115,7 +115,7 @@ extension APIEndpoints {
             }
             return (items, false)
         case .json:
-            if let list = request.body.withUnsafeBytes({ EventListReader.read($0, receivedAt: receivedAt, requireLead: true) }) {
+            if let list = request.body.withUnsafeBytes({ EventListReader.read($0, receivedAt: receivedAt, requireLead: true, maxEvents: maxEventsPerRequest) }) {
                 return (list.items, list.single)
             }
             switch try RequestDecoding.json(request.body) {
