@@ -33,7 +33,7 @@ public struct EngagementEvent: Hashable, Sendable {
     ) {
         self.eventId = eventId
         // Rules name types in lower case; JSON input is already lowered, so this rarely allocates.
-        self.type = type.utf8.contains(where: { $0 >= 65 && $0 <= 90 }) ? type.lowercased() : type
+        self.type = type.containsUTF8Byte(where: { $0 >= 65 && $0 <= 90 }) ? type.lowercased() : type
         self.occurredAt = occurredAt
         self.properties = properties
         self.email = email
@@ -126,7 +126,7 @@ public struct EngagementEvent: Hashable, Sendable {
         requireLead: Bool, unknownMembers: Lead.UnknownMembers
     ) throws(ValidationError) {
         var r = JSONObjectReader([:])
-        if unknownMembers == .reject { r.rejectUnknown(unknown) }
+        if unknownMembers == .reject, !unknown.isEmpty { r.rejectUnknown(unknown) }
         let eventIdValue = members.eventId, typeValue = members.type, occurredAtValue = members.occurredAt
         let propertiesValue = members.properties, emailValue = members.email, leadIdValue = members.leadId
 
@@ -135,7 +135,7 @@ public struct EngagementEvent: Hashable, Sendable {
             // Bytes of multi-byte UTF-8 sequences are all ≥ 0x80, so a byte scan finds every control character.
             if case .string(let s) = value, !s.isEmpty,
                s.utf8.count <= EngagementEvent.maxEventIdLength || s.count <= EngagementEvent.maxEventIdLength,
-               !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+               !s.containsUTF8Byte(where: { $0 < 0x20 || $0 == 0x7F }) {
                 eventId = s
             } else {
                 r.fail("event_id", "expected a string of 1 to \(EngagementEvent.maxEventIdLength) printable characters")
@@ -144,7 +144,7 @@ public struct EngagementEvent: Hashable, Sendable {
 
         var type = ""
         if let raw = r.text(typeValue, key: "type", maxLength: 64) {
-            let lower = raw.utf8.contains(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) ? raw.lowercased() : raw
+            let lower = raw.containsUTF8Byte(where: { $0 >= 0x41 && $0 <= 0x5A || $0 >= 0x80 }) ? raw.lowercased() : raw
             if EngagementEvent.isValidType(lower) { type = lower }
             else { r.fail("type", "event types use letters, digits, '_', '-', '.' and ':' (e.g. page_view)") }
         } else if typeValue == nil || typeValue == .null || typeValue == .string("") {
@@ -201,8 +201,8 @@ public struct EngagementEvent: Hashable, Sendable {
     }
 
     static func isValidType(_ type: String) -> Bool {
-        !type.isEmpty && type.utf8.count <= 64 && type.utf8.allSatisfy { b in
-            (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46 || b == 58
+        !type.isEmpty && type.utf8.count <= 64 && !type.containsUTF8Byte { b in
+            !((b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == 95 || b == 45 || b == 46 || b == 58)
         }
     }
 
@@ -245,5 +245,15 @@ extension EngagementEvent: Codable {
 
     public func encode(to encoder: any Encoder) throws {
         try jsonValue.encode(to: encoder)
+    }
+}
+
+extension String {
+    /// Whether a UTF-8 byte of the string satisfies `predicate`, scanned in
+    /// place: iterating `utf8` one index at a time was a sixth of an event's
+    /// validation.
+    @inline(__always)
+    func containsUTF8Byte(where predicate: (UInt8) -> Bool) -> Bool {
+        utf8.withContiguousStorageIfAvailable { $0.contains(where: predicate) } ?? utf8.contains(where: predicate)
     }
 }
