@@ -20,8 +20,9 @@ public enum EventListReader {
     }
 
     /// Reads `bytes`, or answers `nil` when the general path must. A list
-    /// of more than `maxEvents` is left to the general path too, so that an
-    /// oversized request costs no validation before it is refused.
+    /// of more than `maxEvents` is left to the general path too, which
+    /// counts it before validating any of it: an oversized request costs at
+    /// most `maxEvents` validations before it is refused.
     public static func read(
         _ bytes: UnsafeRawBufferPointer, receivedAt: Timestamp, maxFutureSkew: Int64? = 300, requireLead: Bool = false,
         maxEvents: Int = .max

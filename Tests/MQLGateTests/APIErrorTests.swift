@@ -63,6 +63,13 @@ struct APIErrorTests {
         let harness = try ServiceHarness()
         let events = Array(repeating: #"{"email":"a@acme.com","type":"page_view"}"#, count: 1001).joined(separator: ",")
         #expect(try await harness.post("/v1/events", "[\(events)]").status == 413)
+        // Invalid elements in their hundreds of thousands are counted, not validated one by one.
+        let empty = Array(repeating: "{}", count: 300_000).joined(separator: ",")
+        for body in ["[\(empty)]", #"{"batch":[\#(empty)]}"#] {
+            let response = try await harness.post("/v1/events", body)
+            #expect(response.status == 413)
+            #expect((response.json["detail"] as? String)?.hasSuffix("got 300000") == true)
+        }
         await harness.stop()
     }
 

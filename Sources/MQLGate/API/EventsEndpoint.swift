@@ -25,9 +25,7 @@ extension APIEndpoints {
             return sink.send(Problem(.badRequest, "\(error)").response)
         }
         guard !items.isEmpty else { return sink.send(Problem.invalid("", "no events in the request").response) }
-        guard items.count <= Self.maxEventsPerRequest else {
-            return sink.send(Problem(.contentTooLarge, "at most \(Self.maxEventsPerRequest) events per request; got \(items.count)").response)
-        }
+        guard items.count <= Self.maxEventsPerRequest else { return sink.send(Self.tooMany(items.count).response) }
         var events: [EngagementEvent] = []
         var positions: [Int] = []
         var rejected: [(index: Int, issues: [ValidationIssue])] = []
@@ -85,6 +83,10 @@ extension APIEndpoints {
         if held { sink.afterReadyEvents { store.releaseHeldWrites() } }
     }
 
+    static func tooMany(_ count: Int) -> Problem {
+        Problem(.contentTooLarge, "at most \(maxEventsPerRequest) events per request; got \(count)")
+    }
+
     /// The submitted events, each validated or with its issues; `single`
     /// when the body was one object. `EventListReader` reads the common form
     /// straight from the bytes; anything else goes through a `JSONValue`.
@@ -118,13 +120,18 @@ extension APIEndpoints {
             if let list = request.body.withUnsafeBytes({ EventListReader.read($0, receivedAt: receivedAt, requireLead: true, maxEvents: maxEventsPerRequest) }) {
                 return (list.items, list.single)
             }
+            // An oversized list is refused before any of it is validated.
+            func validated(_ documents: [JSONValue]) throws(Problem) -> [Result<EngagementEvent, ValidationError>] {
+                guard documents.count <= maxEventsPerRequest else { throw tooMany(documents.count) }
+                return documents.map(validate)
+            }
             switch try RequestDecoding.json(request.body) {
-            case .array(let documents): return (documents.map(validate), false)
+            case .array(let documents): return (try validated(documents), false)
             case .object(let members) where members["batch"] != nil:
                 guard case .array(let documents)? = members["batch"], members.count == 1 else {
                     throw Problem.invalid("/batch", "batch must be the only member and a list of events")
                 }
-                return (documents.map(validate), false)
+                return (try validated(documents), false)
             case let other: return ([validate(other)], true)
             }
         default:
