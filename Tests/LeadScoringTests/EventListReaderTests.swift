@@ -134,16 +134,7 @@ struct EventListReaderTests {
             var bytes = Array(body.utf8)
             Self.expectAgreement(bytes)
             // Damaged copies: the reader declines or still agrees.
-            for _ in 0...(rng.next() % 3) where !bytes.isEmpty {
-                let at = Int(rng.next() % UInt64(bytes.count))
-                switch rng.next() % 3 {
-                case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
-                case 1: bytes.remove(at: at)
-                default:
-                    let structural = Array(#"{}[]",: \"#.utf8)
-                    bytes.insert(structural[Int(rng.next() % UInt64(structural.count))], at: at)
-                }
-            }
+            JSONParserTests.damage(&bytes, &rng, edits: 3, inserting: #"{}[]",: \"#)
             Self.expectAgreement(bytes)
         }
     }

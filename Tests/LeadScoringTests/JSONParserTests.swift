@@ -362,21 +362,26 @@ struct JSONParserTests {
         }
     }
 
+    /// One to `edits` random edits of `bytes`: a byte overwritten, removed,
+    /// or one of `inserting` (the characters that matter to JSON's structure) put in.
+    static func damage(_ bytes: inout [UInt8], _ rng: inout SplitMix, edits: UInt64, inserting: String) {
+        let structural = Array(inserting.utf8)
+        for _ in 0...(rng.next() % edits) where !bytes.isEmpty {
+            let at = Int(rng.next() % UInt64(bytes.count))
+            switch rng.next() % 3 {
+            case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
+            case 1: bytes.remove(at: at)
+            default: bytes.insert(structural[Int(rng.next() % UInt64(structural.count))], at: at)
+            }
+        }
+    }
+
     @Test func randomBytesNeverTrap() async {
         // Mutations of valid documents: the parser either parses or throws a located error.
         await propertyCheck(count: 3000, input: Gen.uint64(in: 0...UInt64.max)) { seed in
             var rng = SplitMix(state: seed)
             var bytes = Array(JSONParserTests.corpus[Int(rng.next() % UInt64(JSONParserTests.corpus.count))].utf8)
-            for _ in 0...(rng.next() % 4) where !bytes.isEmpty {
-                let at = Int(rng.next() % UInt64(bytes.count))
-                switch rng.next() % 3 {
-                case 0: bytes[at] = UInt8(truncatingIfNeeded: rng.next())
-                case 1: bytes.remove(at: at)
-                default:
-                    let structural = Array(#"{}[]",:\u"#.utf8)
-                    bytes.insert(structural[Int(rng.next() % UInt64(structural.count))], at: at)
-                }
-            }
+            JSONParserTests.damage(&bytes, &rng, edits: 4, inserting: #"{}[]",:\u"#)
             if let detail = JSONParserTests.failure(bytes) {
                 #expect(detail.hasPrefix("invalid JSON: ") && detail.contains(" at byte "), "\(detail)")
             }

@@ -5,6 +5,13 @@ import Testing
 
 @Suite("Schema migrations")
 struct SchemaMigrationTests {
+    /// An empty directory of its own for one test's database.
+    static func scratchDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
     /// An event's body as versions 1 to 7 stored it: the whole event but its lead.
     static func versionSevenBody(_ event: EngagementEvent) -> [UInt8] {
         var event = event
@@ -16,8 +23,7 @@ struct SchemaMigrationTests {
     /// A database as schema version 4 left it (events keyed by the lead's
     /// text id) is carried to the integer lead key with nothing lost.
     @Test func eventsMoveToTheIntegerLeadKey() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.scratchDirectory()
         let path = directory.appendingPathComponent("mqlgate.sqlite3").path
         let now = Timestamp(milliseconds: 1_796_000_000_000)
         do {
@@ -92,8 +98,7 @@ struct SchemaMigrationTests {
     /// rows include are indexed at once, the rest at the rows' next write,
     /// and every event is listed meanwhile.
     @Test func theLeadIndexIsBuiltForWhatRowsInclude() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("mqlgate.sqlite3").path
         let now = Timestamp(milliseconds: 1_796_000_000_000)
@@ -164,8 +169,7 @@ struct SchemaMigrationTests {
     /// Version 8 keeps only the properties in an event's body; the rest is
     /// in the row's columns. Bodies of every shape version 7 wrote survive.
     @Test func eventBodiesKeepOnlyTheirProperties() async throws {
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("mqlgate-migration-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try Self.scratchDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let path = directory.appendingPathComponent("mqlgate.sqlite3").path
         let now = Timestamp(milliseconds: 1_796_000_000_000)
