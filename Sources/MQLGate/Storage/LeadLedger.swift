@@ -54,6 +54,14 @@ final class LeadLedger {
         var rowIsPlaceholder = false
     }
 
+    /// A cached lead. Jobs change it in place: there is one copy of its
+    /// state, so an event never copies the state's arrays on write, and
+    /// the cache keeps its entry instead of giving it up and taking it back.
+    final class CachedLead {
+        var working: WorkingLead
+        init(_ working: WorkingLead) { self.working = working }
+    }
+
     /// A lead whose row lags its state, since which event and when.
     private struct Lag {
         let id: String
@@ -75,7 +83,7 @@ final class LeadLedger {
     private var fingerprint: String
     /// Event type → the webhook endpoints subscribed to it.
     var subscriptions: [String: [String]] = [:]
-    private var cache: [String: WorkingLead] = [:]
+    private var cache: [String: CachedLead] = [:]
     private var idByEmail: [String: String] = [:]
     private let cacheLimit: Int
     /// The last lead key handed out; only this writer assigns keys.
@@ -210,18 +218,18 @@ final class LeadLedger {
         let scorer = self.scorer
         var outcomes: [EventOutcome] = []
         outcomes.reserveCapacity(events.count)
-        // The leads this job works on, taken out of the cache and mutated in
-        // place, so no state is shared and copied on write; they go back at the end.
-        var leads: [WorkingLead] = []
+        // The leads this job works on, changed in place (a new or loaded one
+        // joins the cache at the end).
+        var leads: [CachedLead] = []
         var slots: [String: Int] = [:]
         var settles: [Bool] = []
         var stored: [[EventPosition]] = []
-        func add(_ working: WorkingLead) -> Int {
-            if let slot = slots[working.id] { return slot }
-            leads.append(working)
+        func add(_ lead: CachedLead) -> Int {
+            if let slot = slots[lead.working.id] { return slot }
+            leads.append(lead)
             settles.append(false)
             stored.append([])
-            slots[working.id] = leads.count - 1
+            slots[lead.working.id] = leads.count - 1
             return leads.count - 1
         }
         let insert = try db.statement(
@@ -232,7 +240,7 @@ final class LeadLedger {
             if let leadID = events[index].event.leadId {
                 if let known = slots[leadID] {
                     slot = known
-                } else if let stored = try take(id: leadID) {
+                } else if let stored = try claim(id: leadID) {
                     slot = add(stored)
                 } else {
                     outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/lead_id", detail: "no lead with id \(leadID)")))
@@ -241,32 +249,33 @@ final class LeadLedger {
             } else if let email = events[index].event.email {
                 if let id = idByEmail[email], let known = slots[id] {
                     slot = known
-                } else if let stored = try take(email: email) {
+                } else if let stored = try claim(email: email) {
                     slot = add(stored)
-                    idByEmail[email] = stored.id
+                    idByEmail[email] = stored.working.id
                 } else {
                     // An event for an unknown e-mail creates a bare lead (spec §4).
                     var working = try makeLead(Lead(email: email), now: now)
                     try scorer.update(&working.state, with: working.lead)
-                    slot = add(working)
+                    slot = add(CachedLead(working))
                     idByEmail[email] = working.id
                 }
             } else {
                 outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/email", detail: "either email or lead_id is required")))
                 continue
             }
-            if leads[slot].isNew {
+            let lead = leads[slot]
+            if lead.working.isNew {
                 // The lead row must exist before its events reference it; a new lead is settled even if all its events were duplicates.
-                try insertLeadRow(leads[slot], now: now)
-                leads[slot].isNew = false
-                leads[slot].rowIsPlaceholder = true
+                try insertLeadRow(lead.working, now: now)
+                lead.working.isNew = false
+                lead.working.rowIsPlaceholder = true
                 settles[slot] = true
             }
             let eventID = events[index].event.eventId!
             let seq = lastSeq + 1
             let occurredAt = events[index].event.occurredAt.milliseconds
             try insert.run(binding: [
-                .integer(seq), .text(eventID), .integer(leads[slot].key), .text(events[index].event.type),
+                .integer(seq), .text(eventID), .integer(lead.working.key), .text(events[index].event.type),
                 .integer(occurredAt), .integer(now.milliseconds), .blob(events[index].document),
             ])
             if db.changes == 0 {
@@ -274,19 +283,20 @@ final class LeadLedger {
                 continue
             }
             lastSeq = seq
-            _ = try scorer.apply(events[index].event, to: &leads[slot].state)
-            leads[slot].stateSeq = seq
+            _ = try scorer.apply(events[index].event, to: &lead.working.state)
+            lead.working.stateSeq = seq
             stored[slot].append(EventPosition(occurredAt: occurredAt, seq: seq))
-            if leads[slot].rowLagsFrom == nil { leads[slot].rowLagsFrom = seq }
+            if lead.working.rowLagsFrom == nil { lead.working.rowLagsFrom = seq }
             settles[slot] = true
-            outcomes.append(.accepted(eventID: eventID, leadID: leads[slot].id))
+            outcomes.append(.accepted(eventID: eventID, leadID: lead.working.id))
         }
         // In the order of their first new event: rows begin to lag in event
         // order, which the watermark relies on.
-        for slot in leads.indices.sorted(by: { (leads[$0].rowLagsFrom ?? .max) < (leads[$1].rowLagsFrom ?? .max) }) {
-            if !stored[slot].isEmpty { leads[slot].pending = .appending(stored[slot], to: leads[slot].pending) }
-            if settles[slot] { try settleEvents(&leads[slot], now: now) }
-            remember(leads[slot])
+        for slot in leads.indices.sorted(by: { (leads[$0].working.rowLagsFrom ?? .max) < (leads[$1].working.rowLagsFrom ?? .max) }) {
+            let lead = leads[slot]
+            if !stored[slot].isEmpty { lead.working.pending = .appending(stored[slot], to: lead.working.pending) }
+            if settles[slot] { try settleEvents(&lead.working, now: now) }
+            remember(lead)
         }
         return outcomes
     }
@@ -428,14 +438,13 @@ final class LeadLedger {
             let withinBudget = written == 0 || (written < allowed && entries < allowedEntries)
             guard all || lagging.count > maxLaggingRows || (lag.since <= due && withinBudget) else { break }
             lagQueueHead += 1
-            guard var working = cache[lag.id] else {
+            guard let lead = cache[lag.id] else {
                 // Cannot happen (lagging leads stay cached); should it, the recovery after this commit repairs the row.
                 needsRecovery = true
                 return
             }
-            entries += working.pending?.count ?? 0
-            try writeRow(&working, score: working.settledScore, stageChanged: false, now: working.updatedAt)
-            cache[lag.id] = working
+            entries += lead.working.pending?.count ?? 0
+            try writeRow(&lead.working, score: lead.working.settledScore, stageChanged: false, now: lead.working.updatedAt)
             written += 1
         }
         if lagQueueHead > 4096 && lagQueueHead * 2 > lagQueue.count {
@@ -508,7 +517,7 @@ final class LeadLedger {
             working.pending = .appending(pending[key] ?? [], to: nil)
             working.settledScore = try scorer.result(of: working.state, at: now).score
             markLagging(working)
-            cache[working.id] = working
+            cache[working.id] = CachedLead(working)
             idByEmail[working.lead.email] = working.id
         }
         replaceUnflushed = true
@@ -714,41 +723,53 @@ final class LeadLedger {
         }
     }
 
+    /// Caches what a job wrote of a lead it loaded as a value.
     private func remember(_ working: WorkingLead) {
+        if let cached = cache[working.id] {
+            cached.working = working
+            cached.working.isNew = false
+        } else {
+            remember(CachedLead(working))
+        }
+    }
+
+    /// Caches a lead a job changed in place (a no-op for one cached already, but for the size bound).
+    private func remember(_ lead: CachedLead) {
+        lead.working.isNew = false
         if cache.count >= cacheLimit {
             // Crude but bounded: drop every lead whose row is current (the
             // store rebuilds them on demand). Lagging leads stay: only the
-            // cache holds their states, some may be out of it right now
-            // (taken by the job), and there are at most `maxLaggingRows`.
+            // cache holds their states, and there are at most `maxLaggingRows`.
             cache = cache.filter { lagging[$0.key] != nil }
             idByEmail = idByEmail.filter { cache[$0.value] != nil }
         }
-        var entry = working
-        entry.isNew = false
-        cache[working.id] = entry
-        idByEmail[working.lead.email] = working.id
+        let id = lead.working.id
+        if cache[id] !== lead { cache[id] = lead }
+        idByEmail[lead.working.lead.email] = id
     }
 
-    /// `load`, but a cached lead leaves the cache, so the caller holds its state alone.
-    private func take(email: String) throws -> WorkingLead? {
+    /// The lead to change in place: the cached one, or one read from its
+    /// row that joins the cache when the job remembers it. Either way the
+    /// cache may hold changes of a job that later fails, which drops it.
+    private func claim(email: String) throws -> CachedLead? {
         disturbed = true
-        if let id = idByEmail[email], let cached = cache.removeValue(forKey: id) { return cached }
-        return try loadRow(where: "email = ?", .text(email))
+        if let id = idByEmail[email], let cached = cache[id] { return cached }
+        return try loadRow(where: "email = ?", .text(email)).map(CachedLead.init)
     }
 
-    private func take(id: String) throws -> WorkingLead? {
+    private func claim(id: String) throws -> CachedLead? {
         disturbed = true
-        if let cached = cache.removeValue(forKey: id) { return cached }
-        return try loadRow(where: "id = ?", .text(id))
+        if let cached = cache[id] { return cached }
+        return try loadRow(where: "id = ?", .text(id)).map(CachedLead.init)
     }
 
     private func load(email: String) throws -> WorkingLead? {
-        if let id = idByEmail[email], let cached = cache[id] { return cached }
+        if let id = idByEmail[email], let cached = cache[id] { return cached.working }
         return try loadRow(where: "email = ?", .text(email))
     }
 
     private func load(id: String) throws -> WorkingLead? {
-        if let cached = cache[id] { return cached }
+        if let cached = cache[id] { return cached.working }
         return try loadRow(where: "id = ?", .text(id))
     }
 
