@@ -733,18 +733,20 @@ final class LeadLedger {
         }
     }
 
-    /// Caches a lead a job changed in place (a no-op for one cached already, but for the size bound).
+    /// Caches a lead a job changed in place; one cached already stays as it is.
     private func remember(_ lead: CachedLead) {
         lead.working.isNew = false
-        if cache.count >= cacheLimit {
-            // Crude but bounded: drop every lead whose row is current (the
-            // store rebuilds them on demand). Lagging leads stay: only the
-            // cache holds their states, and there are at most `maxLaggingRows`.
-            cache = cache.filter { lagging[$0.key] != nil }
-            idByEmail = idByEmail.filter { cache[$0.value] != nil }
-        }
         let id = lead.working.id
-        if cache[id] !== lead { cache[id] = lead }
+        if cache[id] !== lead {
+            if cache.count >= cacheLimit {
+                // Crude but bounded: drop every lead whose row is current (the
+                // store rebuilds them on demand). Lagging leads stay: only the
+                // cache holds their states, and there are at most `maxLaggingRows`.
+                cache = cache.filter { lagging[$0.key] != nil }
+                idByEmail = idByEmail.filter { cache[$0.value] != nil }
+            }
+            cache[id] = lead
+        }
         idByEmail[lead.working.lead.email] = id
     }
 
