@@ -33,8 +33,11 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Runs inside every transaction after its jobs (the ledger writes
     /// lagging rows here); an error fails the commit.
     var beforeCommit: ((SQLiteConnection) throws -> Void)?
-    /// Called after every successful commit, before it is durable.
-    var afterCommit: (() -> Void)?
+    /// Called after every successful commit, before it is durable. What it
+    /// returns runs on the syncer's thread once the commit is durable,
+    /// before the commit's completions: work that need not hold up the
+    /// writer, such as publishing the commit's effects to readers.
+    var afterCommit: (() -> (@Sendable () -> Void)?)?
     /// Called on the writer's thread between commits (the checkpointer's restart).
     var betweenCommits: ((SQLiteConnection) -> Void)?
 
@@ -229,10 +232,11 @@ final class GroupCommitWriter: @unchecked Sendable {
         let started = ContinuousClock.now
         defer { connection.resetStatements() }
         var commitError: Error?
+        var publish: (@Sendable () -> Void)?
         do {
             try beforeCommit?(connection)
             try connection.statement("COMMIT").run()
-            afterCommit?()
+            publish = afterCommit?() ?? nil
         } catch {
             commitError = error
             try? connection.execute("ROLLBACK")
@@ -247,6 +251,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         open = OpenTransaction()
         let failure = commitError
         syncer.afterSync { syncError in
+            publish?()
             finished.forEach { $0(failure ?? syncError) }
             withExtendedLifetime(jobs) {}
         }

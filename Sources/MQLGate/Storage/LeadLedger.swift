@@ -524,25 +524,32 @@ final class LeadLedger {
         needsRecovery = false
     }
 
-    /// After a commit: readers see what it made true. A job that failed late
-    /// in the transaction may have dropped the lagging states (and what was
-    /// staged for readers) of jobs that did commit: they are rebuilt from
+    /// After a commit: what it made true, for readers. A job that failed
+    /// late in the transaction may have dropped the lagging states (and what
+    /// was staged for readers) of jobs that did commit: they are rebuilt from
     /// the committed events first. Should that fail (a read error), readers
     /// keep the last states published, and the store's idle timer, told
     /// rows lag, makes a commit that tries again within a quarter second.
-    func commitSucceeded() {
+    ///
+    /// Returns the publication rather than making it: the writer hands it to
+    /// the syncer, which makes it once the commit is durable and before the
+    /// commit's requests are answered, so a client reads what it was told is
+    /// stored while the writer, the one serial stage, goes on.
+    func commitSucceeded() -> (@Sendable () -> Void)? {
         if needsRecovery {
             do {
                 try recoverLaggingRows()
             } catch {
                 laggingCount.store(max(1, lagging.count), ordering: .relaxed)
-                return
+                return nil
             }
         }
-        unflushed.apply(stagedUnflushed, replacingAll: replaceUnflushed)
-        replaceUnflushed = false
-        stagedUnflushed.removeAll(keepingCapacity: true)
         laggingCount.store(lagging.count, ordering: .relaxed)
+        guard !stagedUnflushed.isEmpty || replaceUnflushed else { return nil }
+        let unflushed = self.unflushed, changes = stagedUnflushed, replacingAll = replaceUnflushed
+        replaceUnflushed = false
+        stagedUnflushed = [:]
+        return { unflushed.apply(changes, replacingAll: replacingAll) }
     }
 
     // MARK: Internals

@@ -45,7 +45,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         ledger.subscriptions = subscriptions
         // Rows that lagged when the last process stopped catch up from the events.
         try ledger.recoverLaggingRows()
-        ledger.commitSucceeded()
+        ledger.commitSucceeded()?()
         writer = GroupCommitWriter(connection: connection, syncer: syncer)
         readers = ReadConnectionPool(path: path)
         currentScorer = Mutex(scorer)

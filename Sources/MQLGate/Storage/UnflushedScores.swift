@@ -6,9 +6,10 @@ import Synchronization
 /// The writer rewrites a lead's row after a score-only change (an event
 /// that moved no stage) behind, in bulk (`LeadLedger`); the events table
 /// holds the truth meanwhile. Until the row catches up, this holds the
-/// state a read must use. The writer changes it only after the commit
-/// that made a change true, so a reader never sees a state that could
-/// still be rolled back.
+/// state a read must use. A commit's changes are applied once it is
+/// durable, before its requests are answered (on the syncer's thread,
+/// in commit order), so a reader never sees a state that could still be
+/// rolled back, and a client always reads what it was told is stored.
 ///
 /// A reader takes entries *before* it reads rows: an entry missing at
 /// that moment was either never needed or its row was committed first,
