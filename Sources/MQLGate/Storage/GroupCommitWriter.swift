@@ -247,7 +247,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         // on the syncer's thread once the commit is durable: the writer is the
         // one serial stage of every write.
         nonisolated(unsafe) let jobs = open.jobs
-        nonisolated(unsafe) let finished = open.completions
+        let finished = open.completions
         open = OpenTransaction()
         let failure = commitError
         syncer.afterSync { syncError in
