@@ -236,7 +236,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         do {
             try beforeCommit?(connection)
             try connection.statement("COMMIT").run()
-            publish = afterCommit?() ?? nil
+            publish = afterCommit?()
         } catch {
             commitError = error
             try? connection.execute("ROLLBACK")
