@@ -19,9 +19,10 @@ import Synchronization
 /// stays the complete truth: every row records the last event its state
 /// includes (`state_seq`), `ledger_watermark` the event up to which every
 /// row is current, and a start replays the events after it
-/// (`recoverLaggingRows`). Readers see lagging states through
-/// `UnflushedScores`. Anything but a score-only change writes the row in
-/// the same transaction as its cause, as before.
+/// (`recoverLaggingRows`). Readers apply a lagging row's newer events to
+/// its state themselves (`LaggingRows` names them). Anything but a
+/// score-only change writes the row in the same transaction as its cause,
+/// as before.
 ///
 /// The per-lead index of events (`lead_events`) goes with the row: writing
 /// a row adds the entries of the events its state took in since it was
@@ -97,7 +98,7 @@ final class LeadLedger {
     private var disturbed = false
 
     /// What readers see of rows written behind.
-    let unflushed: UnflushedScores
+    let laggingRows: LaggingRows
     /// How long a row may lag before it is written.
     let rowFlushDelay: Duration
     /// Beyond this many lagging rows, rows are written with their events
@@ -134,14 +135,14 @@ final class LeadLedger {
     /// The lagging states were dropped (a failed commit): the next job first
     /// rebuilds them from the events, and no watermark is written meanwhile.
     private var needsRecovery = false
-    /// Changes to `unflushed` made by the open transaction, applied once it commits.
-    private var stagedUnflushed: [String: UnflushedScores.Entry?] = [:]
-    private var replaceUnflushed = false
+    /// Changes to `laggingRows` made by the open transaction, applied once it commits.
+    private var stagedLags: [String: LaggingRows.Entry?] = [:]
+    private var replaceLags = false
     /// For other threads: how many rows lag (the store's idle flush reads it).
     let laggingCount = Atomic<Int>(0)
 
     init(
-        db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, unflushed: UnflushedScores = UnflushedScores(),
+        db: SQLiteConnection, scorer: LeadScorer, cacheLimit: Int = 200_000, laggingRows: LaggingRows = LaggingRows(),
         rowFlushDelay: Duration = .seconds(1), maxLaggingRows: Int = 20_000, maxRowsPerFlush: Int = 32, maxOverdueRowsPerFlush: Int = 256,
         maxEntriesPerFlush: Int = 2048,
         watermarkInterval: Duration = .milliseconds(250)
@@ -150,7 +151,7 @@ final class LeadLedger {
         self.scorer = scorer
         fingerprint = scorer.model.fingerprintHex
         self.cacheLimit = cacheLimit
-        self.unflushed = unflushed
+        self.laggingRows = laggingRows
         self.rowFlushDelay = rowFlushDelay
         self.maxLaggingRows = maxLaggingRows
         self.maxRowsPerFlush = maxRowsPerFlush
@@ -168,7 +169,7 @@ final class LeadLedger {
         lagging.removeAll()
         lagQueue.removeAll()
         lagQueueHead = 0
-        stagedUnflushed.removeAll()
+        stagedLags.removeAll()
         needsRecovery = true
     }
 
@@ -402,23 +403,22 @@ final class LeadLedger {
 
     // MARK: Rows written behind
 
-    /// The row lags: remember since when and show readers the state.
+    /// The row lags: remember since when, and tell readers which events it lacks.
     private func markLagging(_ working: WorkingLead) {
         if lagging[working.id] == nil, let first = working.rowLagsFrom {
             let lag = Lag(id: working.id, firstSeq: first, since: .now)
             lagging[working.id] = lag
             lagQueue.append(lag)
         }
-        stagedUnflushed[working.id] = UnflushedScores.Entry(
-            id: working.id, email: working.lead.email, state: working.state, updatedAt: working.updatedAt, stateSeq: working.stateSeq,
-            pending: working.pending
+        stagedLags[working.id] = LaggingRows.Entry(
+            id: working.id, email: working.lead.email, updatedAt: working.updatedAt, stateSeq: working.stateSeq, pending: working.pending
         )
     }
 
     /// The row was written (or deleted): it no longer lags.
     private func rowCaughtUp(_ id: String) {
-        if lagging.removeValue(forKey: id) != nil || stagedUnflushed[id] != nil {
-            stagedUnflushed[id] = .some(nil)
+        if lagging.removeValue(forKey: id) != nil || stagedLags[id] != nil {
+            stagedLags[id] = .some(nil)
         }
     }
 
@@ -520,7 +520,7 @@ final class LeadLedger {
             cache[working.id] = CachedLead(working)
             idByEmail[working.lead.email] = working.id
         }
-        replaceUnflushed = true
+        replaceLags = true
         needsRecovery = false
     }
 
@@ -545,11 +545,11 @@ final class LeadLedger {
             }
         }
         laggingCount.store(lagging.count, ordering: .relaxed)
-        guard !stagedUnflushed.isEmpty || replaceUnflushed else { return nil }
-        let unflushed = self.unflushed, changes = stagedUnflushed, replacingAll = replaceUnflushed
-        replaceUnflushed = false
-        stagedUnflushed = [:]
-        return { unflushed.apply(changes, replacingAll: replacingAll) }
+        guard !stagedLags.isEmpty || replaceLags else { return nil }
+        let laggingRows = self.laggingRows, changes = stagedLags, replacingAll = replaceLags
+        replaceLags = false
+        stagedLags = [:]
+        return { laggingRows.apply(changes, replacingAll: replacingAll) }
     }
 
     // MARK: Internals
@@ -809,20 +809,31 @@ final class LeadLedger {
     /// The lead's events in `lead_events` (those up to its row's
     /// `state_seq`), then those of `pending` after `rowSeq`.
     static func storedEvents(_ db: SQLiteConnection, leadKey: Int64, pending: PendingEvents? = nil, rowSeq: Int64 = 0) throws -> [EngagementEvent] {
-        let columns = "events.body, events.event_id, events.type, events.occurred_at"
-        func event(_ row: SQLiteStatement) throws -> EngagementEvent {
-            try StoredJSON.decodeEvent(body: row.blob(0), eventID: row.string(1) ?? "", type: row.string(2) ?? "", occurredAt: row.int(3))
-        }
-        let query = try db.statement("SELECT \(columns) FROM lead_events JOIN events ON events.seq = lead_events.seq WHERE lead_events.lead_key = ?")
+        let query = try db.statement("SELECT \(eventColumns) FROM lead_events JOIN events ON events.seq = lead_events.seq WHERE lead_events.lead_key = ?")
             .bind(.integer(leadKey))
         var events: [EngagementEvent] = []
         while try query.step() { events.append(try event(query)) }
-        let one = try db.statement("SELECT \(columns) FROM events WHERE seq = ?")
-        for position in pending?.after(rowSeq: rowSeq) ?? [] {
+        return events + (try pendingEvents(db, pending: pending, rowSeq: rowSeq))
+    }
+
+    /// The events of `pending` after `rowSeq`: those a lead's row does not include.
+    static func pendingEvents(_ db: SQLiteConnection, pending: PendingEvents?, rowSeq: Int64) throws -> [EngagementEvent] {
+        guard let positions = pending?.after(rowSeq: rowSeq), !positions.isEmpty else { return [] }
+        let one = try db.statement("SELECT \(eventColumns) FROM events WHERE seq = ?")
+        defer { one.reset() }
+        var events: [EngagementEvent] = []
+        events.reserveCapacity(positions.count)
+        for position in positions {
             if try one.bind(.integer(position.seq)).step() { events.append(try event(one)) }
             one.reset()
         }
         return events
+    }
+
+    private static let eventColumns = "events.body, events.event_id, events.type, events.occurred_at"
+
+    private static func event(_ row: SQLiteStatement) throws -> EngagementEvent {
+        try StoredJSON.decodeEvent(body: row.blob(0), eventID: row.string(1) ?? "", type: row.string(2) ?? "", occurredAt: row.int(3))
     }
 
     static func merge(_ old: Lead, with new: Lead) -> Lead {

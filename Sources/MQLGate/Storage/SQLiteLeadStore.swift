@@ -177,12 +177,12 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 
     public func lead(idOrEmail: String, at now: Timestamp) throws -> LeadRecord? {
         let key = idOrEmail.contains("@") ? (Lead.normalizedEmail(idOrEmail) ?? idOrEmail) : idOrEmail
-        // Before the row is read (`UnflushedScores` says why).
-        let unflushed = ledger.unflushed.entry(idOrEmail: key)
+        // Before the row is read (`LaggingRows` says why).
+        let lag = ledger.laggingRows.entry(idOrEmail: key)
         return try readers.withConnection { db in
             let query = try db.statement("SELECT \(LeadRows.columns) FROM leads WHERE id = ? OR email = ?").bind(.text(key), .text(key))
             guard try query.step() else { return nil }
-            return try LeadRows.record(query, unflushed: unflushed, scorer: scorer, now: now, db: db)
+            return try LeadRows.record(query, lag: lag, scorer: scorer, now: now, db: db)
         }
     }
 
@@ -192,9 +192,9 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
         if let minScore = filter.minScore { conditions.append(("score >= ?", .real(minScore))) }
         if let since = filter.updatedSince { conditions.append(("updated_at >= ?", .integer(since.milliseconds))) }
         let now = Timestamp(Date()), scorer = self.scorer
-        let unflushed = ledger.unflushed.snapshot()
+        let lag = ledger.laggingRows.snapshot()
         return try pageByID(table: "leads", columns: LeadRows.columns, conditions, cursor: filter.cursor, limit: filter.limit) { row, db in
-            try LeadRows.record(row, unflushed: unflushed[row.string(0) ?? ""], scorer: scorer, now: now, db: db)
+            try LeadRows.record(row, lag: lag[row.string(0) ?? ""], scorer: scorer, now: now, db: db)
         }
     }
 
@@ -204,8 +204,8 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             let parts = try Cursor.integers(cursor, count: 2)
             older = EventPosition(occurredAt: parts[0], seq: parts[1])
         }
-        // Before the row is read (`UnflushedScores` says why).
-        let unflushed = ledger.unflushed.entry(idOrEmail: leadID)
+        // Before the row is read (`LaggingRows` says why).
+        let lag = ledger.laggingRows.entry(idOrEmail: leadID)
         // One read transaction: the row's `state_seq`, its index entries and
         // the bodies must come from one snapshot, or a row written in between
         // would list its newly indexed events twice (index and pending list).
@@ -226,7 +226,7 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
             let indexed = try db.statement(sql).bind(values)
             while try indexed.step() { positions.append(EventPosition(occurredAt: indexed.int(0), seq: indexed.int(1))) }
             // The events after the row's `state_seq` are not in the index yet: the writer's list has them.
-            if let pending = unflushed?.id == leadID ? unflushed?.pending : nil {
+            if let pending = lag?.id == leadID ? lag?.pending : nil {
                 positions += pending.after(rowSeq: rowSeq).filter { position in older.map { EventPosition.newerFirst($0, position) } ?? true }
                 positions.sort(by: EventPosition.newerFirst)
             }
@@ -336,20 +336,25 @@ public final class SQLiteLeadStore: LeadStore, @unchecked Sendable {
 enum LeadRows {
     static let columns = "id, profile, lifecycle, score_state, created_at, updated_at, key, state_seq"
 
-    /// `unflushed` is the lead's entry in `UnflushedScores`, taken before the row was read.
-    static func record(_ row: SQLiteStatement, unflushed: UnflushedScores.Entry?, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
+    /// `lag` is the lead's entry in `LaggingRows`, taken before the row was read.
+    static func record(_ row: SQLiteStatement, lag: LaggingRows.Entry?, scorer: LeadScorer, now: Timestamp, db: SQLiteConnection) throws -> LeadRecord {
         let id = row.string(0) ?? ""
         let lead = try StoredJSON.decodeLead(row.blob(1))
         // The entry must be this lead's: its address may have passed to a new lead since.
-        let newer = unflushed.flatMap { $0.id == id && $0.stateSeq > row.int(7) ? $0 : nil }
-        // An entry that does not decode falls through to the replay below, never to the older row.
-        var state = newer.map { $0.state } ?? StoredJSON.decodeState(row.blob(3))
-        if state == nil || !scorer.isCurrent(state!) {
+        let newer = lag.flatMap { $0.id == id && $0.stateSeq > row.int(7) ? $0 : nil }
+        let state: LeadScoreState
+        if var stored = StoredJSON.decodeState(row.blob(3)), scorer.isCurrent(stored) {
+            if let newer {
+                // The row lags: its state plus the events after it, as the writer applied them.
+                try scorer.apply(try LeadLedger.pendingEvents(db, pending: newer.pending, rowSeq: row.int(7)), to: &stored)
+            }
+            state = stored
+        } else {
             // Made under another model (a reload is rescoring leads): replay the lead's events.
             state = scorer.recompute(lead: lead, events: try LeadLedger.storedEvents(db, leadKey: row.int(6), pending: newer?.pending, rowSeq: row.int(7)))
         }
         return LeadRecord(
-            id: id, lead: lead, lifecycle: StoredJSON.decodeLifecycle(row.blob(2)), result: try scorer.result(of: state!, at: now),
+            id: id, lead: lead, lifecycle: StoredJSON.decodeLifecycle(row.blob(2)), result: try scorer.result(of: state, at: now),
             createdAt: Timestamp(milliseconds: row.int(4)), updatedAt: newer?.updatedAt ?? Timestamp(milliseconds: row.int(5))
         )
     }

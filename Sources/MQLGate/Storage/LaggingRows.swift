@@ -1,46 +1,34 @@
 import LeadScoring
 import Synchronization
 
-/// Scoring states newer than their lead rows, for readers.
+/// The events lead rows lag behind, for readers.
 ///
 /// The writer rewrites a lead's row after a score-only change (an event
 /// that moved no stage) behind, in bulk (`LeadLedger`); the events table
-/// holds the truth meanwhile. Until the row catches up, this holds the
-/// state a read must use. A commit's changes are applied once it is
-/// durable, before its requests are answered (on the syncer's thread,
-/// in commit order), so a reader never sees a state that could still be
-/// rolled back, and a client always reads what it was told is stored.
+/// holds the truth meanwhile. Until the row catches up, this says which
+/// of the lead's events its row does not include: a reader applies them to
+/// the row's state (scoring is deterministic and order-independent, so it
+/// gets the writer's state), which keeps the work of reads off the writer,
+/// the one serial stage of every event. A commit's changes are applied
+/// once it is durable, before its requests are answered (on the syncer's
+/// thread, in commit order), so a reader never sees an event that could
+/// still be rolled back, and a client always reads what it was told is
+/// stored.
 ///
 /// A reader takes entries *before* it reads rows: an entry missing at
 /// that moment was either never needed or its row was committed first,
 /// and the row it then reads is at least as new. An entry is used only
 /// when it is newer than the row (`stateSeq` beyond the row's `state_seq`).
-final class UnflushedScores: Sendable {
+final class LaggingRows: Sendable {
     struct Entry: Sendable {
         let id: String
         let email: String
-        /// The state in its stored form. A copy of the writer's own value
-        /// would share its arrays, and the lead's next event would then
-        /// copy them all to change one; readers decode the few they use.
-        let encodedState: [UInt8]
         let updatedAt: Timestamp
-        /// The last event the state includes.
+        /// The last event the lead's state includes.
         let stateSeq: Int64
-        /// The lead's events not yet in `lead_events`; a reader uses those
+        /// The lead's events not yet in `lead_events`; a reader applies those
         /// after the `state_seq` of the row it read.
         let pending: PendingEvents?
-
-        init(id: String, email: String, state: LeadScoreState, updatedAt: Timestamp, stateSeq: Int64, pending: PendingEvents?) {
-            self.id = id
-            self.email = email
-            self.encodedState = state.serialized()
-            self.updatedAt = updatedAt
-            self.stateSeq = stateSeq
-            self.pending = pending
-        }
-
-        /// Nil only if the bytes do not decode, which would be a bug of the encoding.
-        var state: LeadScoreState? { try? LeadScoreState(serialized: encodedState) }
     }
 
     private struct Entries {
