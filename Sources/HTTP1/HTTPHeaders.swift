@@ -52,20 +52,23 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
 
     @inlinable
     static func equalsIgnoringCase(_ a: String, _ b: String) -> Bool {
-        var a = a, b = b
-        return a.withUTF8 { ua in
-            b.withUTF8 { ub in
-                guard ua.count == ub.count else { return false }
-                for i in 0..<ua.count {
-                    let x = ua[i], y = ub[i]
-                    if x == y { continue }
-                    // ASCII letters differ only in bit 5; anything else must match exactly.
-                    let lower = x | 0x20
-                    if lower != y | 0x20 || lower < 0x61 || lower > 0x7A { return false }
-                }
-                return true
-            }
+        // Most names differ in length, which a native string knows without a scan.
+        guard a.utf8.count == b.utf8.count else { return false }
+        let same = a.utf8.withContiguousStorageIfAvailable { ua in
+            b.utf8.withContiguousStorageIfAvailable { ub in equalsIgnoringCase(ua, ub) }
         }
+        return (same ?? nil) ?? equalsIgnoringCase(Array(a.utf8)[...], Array(b.utf8)[...])
+    }
+
+    @inlinable
+    static func equalsIgnoringCase<C: RandomAccessCollection<UInt8>>(_ ua: C, _ ub: C) -> Bool where C.Index == Int {
+        guard ua.count == ub.count else { return false }
+        for (x, y) in zip(ua, ub) where x != y {
+            // ASCII letters differ only in bit 5; anything else must match exactly.
+            let lower = x | 0x20
+            if lower != y | 0x20 || lower < 0x61 || lower > 0x7A { return false }
+        }
+        return true
     }
 }
 

@@ -58,6 +58,22 @@ struct ProtocolTests {
         await server.stop()
     }
 
+    /// Field names are case-insensitive (RFC 9110 §5.1), framing fields included.
+    @Test func fieldNamesMatchWhateverTheirCase() async throws {
+        let server = try TestServer()
+        let client = try server.client()
+        let sized = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nhOsT: t\r\nCONTENT-LENGTH: 5\r\n\r\nhello"))
+        #expect(sized.text == "hello")
+        client.send("POST /echo HTTP/1.1\r\nHost: t\r\ntransfer-ENCODING: chunked\r\n\r\n5\r\nhello\r\n0\r\nx-CHECKSUM: abc\r\n\r\n")
+        let chunked = try #require(await client.readResponse())
+        #expect(chunked.text == "hello")
+        #expect(chunked.header("X-Trailer") == "abc")
+        // A name that differs from a known one only beyond ASCII letters is another name.
+        let other = try #require(await client.roundTrip("POST /echo HTTP/1.1\r\nHost: t\r\nContent_Length: 5\r\nContent-Length: 2\r\n\r\nhi"))
+        #expect(other.text == "hi")
+        await server.stop()
+    }
+
     @Test func chunkedBodyWithExtensionsAndTrailers() async throws {
         let server = try TestServer()
         let client = try server.client()
