@@ -25,7 +25,7 @@ struct ResponseEncoder {
             }
             headers.add("Vary", "Accept-Encoding")
         }
-        output.append(contentsOf: Self.statusLine(status))
+        Self.appendStatusLine(status, to: &output)
         for field in headers where !Self.isFramingField(field.name) {
             output.append(contentsOf: field.name.utf8)
             output.append(contentsOf: Self.colonSpace)
@@ -34,7 +34,7 @@ struct ResponseEncoder {
         }
         if !status.forbidsBody {
             output.append(contentsOf: Self.contentLengthPrefix)
-            output.append(contentsOf: String(body.count).utf8)
+            Self.appendDecimal(body.count, to: &output)
             output.append(contentsOf: Self.crlf)
         }
         output.append(contentsOf: Self.datePrefix)
@@ -71,17 +71,23 @@ struct ResponseEncoder {
             || HTTPHeaders.equalsIgnoringCase(name, "connection") || HTTPHeaders.equalsIgnoringCase(name, "date")
     }
 
-    private static func statusLine(_ status: HTTPStatus) -> [UInt8] {
-        switch status.code {
-        case 200: ok
-        case 204: noContent
-        default: Array("HTTP/1.1 \(status.code) \(status.reasonPhrase)\r\n".utf8)
-        }
+    /// Written in place: building the line as a string cost several allocations per response.
+    private static func appendStatusLine(_ status: HTTPStatus, to output: inout [UInt8]) {
+        output.append(contentsOf: httpVersion)
+        appendDecimal(status.code, to: &output)
+        output.append(0x20)
+        output.append(contentsOf: status.reasonPhrase.utf8)
+        output.append(contentsOf: crlf)
+    }
+
+    private static func appendDecimal(_ value: Int, to output: inout [UInt8]) {
+        guard value >= 10 else { return output.append(UInt8(truncatingIfNeeded: 0x30 + max(0, value))) }
+        appendDecimal(value / 10, to: &output)
+        output.append(UInt8(truncatingIfNeeded: 0x30 + value % 10))
     }
 
     static let continueLine = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
-    private static let ok = Array("HTTP/1.1 200 OK\r\n".utf8)
-    private static let noContent = Array("HTTP/1.1 204 No Content\r\n".utf8)
+    private static let httpVersion = Array("HTTP/1.1 ".utf8)
     private static let crlf: [UInt8] = [0x0D, 0x0A]
     private static let colonSpace: [UInt8] = [0x3A, 0x20]
     private static let contentLengthPrefix = Array("Content-Length: ".utf8)
