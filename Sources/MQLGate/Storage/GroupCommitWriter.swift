@@ -18,12 +18,46 @@ import Foundation
 /// submitted without a hold is committed as soon as it has run. A hold
 /// keeps a commit open at most `maxHold`.
 final class GroupCommitWriter: @unchecked Sendable {
-    private struct Job {
-        /// Reports `error` without running the work.
-        let fail: @Sendable (Error) -> Void
-        /// Runs inside the savepoint; says whether the work failed and returns
-        /// the completion to call once the commit's fate is known.
-        let run: (SQLiteConnection) -> (failed: Bool, complete: @Sendable (Error?) -> Void)
+    /// A write and what to do with its outcome, one object per job: its
+    /// result types differ, so the queue holds them as this base class.
+    private class Job: @unchecked Sendable {
+        /// Runs the work inside the open transaction; false if it failed.
+        func run(_ connection: SQLiteConnection) -> Bool { false }
+        /// Reports the outcome once the commit's fate is known: the work's
+        /// own error if it failed, else `error` (the commit or its sync
+        /// failed), else its value. A job never run reports `error`.
+        func finish(_ error: Error?) {}
+    }
+
+    private final class TypedJob<T>: Job, @unchecked Sendable {
+        let work: (SQLiteConnection) throws -> T
+        let completion: @Sendable (Result<T, Error>) -> Void
+        /// Written by the writer, read by the syncer after the commit is handed over.
+        private var outcome: Result<T, Error>?
+
+        init(work: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, Error>) -> Void) {
+            self.work = work
+            self.completion = completion
+        }
+
+        override func run(_ connection: SQLiteConnection) -> Bool {
+            do {
+                outcome = .success(try work(connection))
+                return true
+            } catch {
+                outcome = .failure(error)
+                return false
+            }
+        }
+
+        override func finish(_ error: Error?) {
+            switch (outcome, error) {
+            case (.failure(let own)?, _): completion(.failure(own))
+            case (_, let error?): completion(.failure(error))
+            case (let outcome?, nil): completion(outcome)
+            case (nil, nil): completion(.failure(SQLiteError(code: 1, message: "the write was never run")))
+            }
+        }
     }
 
     /// Called after each commit with the number of jobs it carried.
@@ -68,15 +102,7 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// job is committed once `releaseHeld()` is called after it (or
     /// `maxHold` has passed), with whatever else has run by then.
     func submit<T>(held: Bool = false, _ work: @escaping (SQLiteConnection) throws -> T, completion: @escaping @Sendable (Result<T, Error>) -> Void) {
-        let job = Job(fail: { completion(.failure($0)) }) { connection in
-            do {
-                let value = try work(connection)
-                nonisolated(unsafe) let captured = value
-                return (false, { error in completion(error.map { .failure($0) } ?? .success(captured)) })
-            } catch {
-                return (true, { _ in completion(.failure(error)) })
-            }
-        }
+        let job = TypedJob(work: work, completion: completion)
         condition.lock()
         guard !thread.stopping else {
             condition.unlock()
@@ -119,10 +145,9 @@ final class GroupCommitWriter: @unchecked Sendable {
     func stop() { thread.stop() }
 
     /// The transaction the writer has open: the jobs run in it so far (kept
-    /// to run them again should one of them fail) and their completions.
+    /// to run them again should one of them fail, and to report to).
     private struct OpenTransaction {
         var jobs: [Job] = []
-        var completions: [@Sendable (Error?) -> Void] = []
         /// Number of the last job in it.
         var last = 0
         /// Time spent running its jobs, for `onCommit`.
@@ -200,34 +225,31 @@ final class GroupCommitWriter: @unchecked Sendable {
             do {
                 try connection.statement("BEGIN IMMEDIATE").run()
             } catch {
-                jobs.forEach { job in job.fail(error) }
+                jobs.forEach { job in job.finish(error) }
                 return
             }
             open.jobs = jobs
         } else {
             open.jobs.append(contentsOf: jobs)
         }
-        open.completions.reserveCapacity(open.jobs.count)
         for job in jobs {
             let changesBefore = connection.totalChanges
-            let outcome = job.run(connection)
-            if outcome.failed && connection.totalChanges != changesBefore {
+            if !job.run(connection) && connection.totalChanges != changesBefore {
                 try? connection.execute("ROLLBACK")
                 connection.resetStatements()
                 onCommitFailure?()
-                guard let completions = runIsolated(open.jobs) else {
+                guard let ran = runIsolated(open.jobs) else {
                     open = OpenTransaction()
                     return
                 }
-                open.completions = completions
+                open.jobs = ran
                 return
             }
-            open.completions.append(outcome.complete)
         }
     }
 
-    /// Commits the open transaction, then hands its completions to the
-    /// syncer, which calls them once the commit is durable.
+    /// Commits the open transaction, then hands its jobs to the syncer,
+    /// which reports their outcomes once the commit is durable.
     private func commit(_ open: inout OpenTransaction) {
         let started = ContinuousClock.now
         defer { connection.resetStatements() }
@@ -246,41 +268,38 @@ final class GroupCommitWriter: @unchecked Sendable {
         // Answering (building responses) and freeing the jobs' inputs happen
         // on the syncer's thread once the commit is durable: the writer is the
         // one serial stage of every write.
-        nonisolated(unsafe) let jobs = open.jobs
-        let finished = open.completions
+        let jobs = open.jobs
         open = OpenTransaction()
         let failure = commitError
         syncer.afterSync { syncError in
             publish?()
-            finished.forEach { $0(failure ?? syncError) }
-            withExtendedLifetime(jobs) {}
+            jobs.forEach { $0.finish(failure ?? syncError) }
         }
     }
 
     /// Every job in a savepoint of its own, so a failing job undoes only its
-    /// own writes; the transaction stays open. Nil when no transaction could
-    /// begin (every job was told why).
-    private func runIsolated(_ batch: [Job]) -> [@Sendable (Error?) -> Void]? {
+    /// own writes; the transaction stays open. Returns the jobs to report at
+    /// the commit; nil when no transaction could begin (every job was told why).
+    private func runIsolated(_ batch: [Job]) -> [Job]? {
         do {
             try connection.statement("BEGIN IMMEDIATE").run()
         } catch {
-            batch.forEach { job in job.fail(error) }
+            batch.forEach { job in job.finish(error) }
             return nil
         }
-        var completions: [@Sendable (Error?) -> Void] = []
-        completions.reserveCapacity(batch.count)
+        var ran: [Job] = []
+        ran.reserveCapacity(batch.count)
         for job in batch {
             do {
                 try connection.statement("SAVEPOINT job").run()
             } catch {
-                job.fail(error)
+                job.finish(error)
                 continue
             }
-            let outcome = job.run(connection)
-            completions.append(outcome.complete)
-            if outcome.failed { try? connection.statement("ROLLBACK TO job").run() }
+            if !job.run(connection) { try? connection.statement("ROLLBACK TO job").run() }
             try? connection.statement("RELEASE job").run()
+            ran.append(job)
         }
-        return completions
+        return ran
     }
 }

@@ -221,56 +221,43 @@ final class LeadLedger {
         outcomes.reserveCapacity(events.count)
         // The leads this job works on, changed in place (a new or loaded one
         // joins the cache at the end).
-        var leads: [CachedLead] = []
-        var slots: [String: Int] = [:]
-        var settles: [Bool] = []
-        var stored: [[EventPosition]] = []
-        func add(_ lead: CachedLead) -> Int {
-            if let slot = slots[lead.working.id] { return slot }
-            leads.append(lead)
-            settles.append(false)
-            stored.append([])
-            slots[lead.working.id] = leads.count - 1
-            return leads.count - 1
-        }
+        var touched = TouchedLeads()
         let insert = try db.statement(
             "INSERT INTO events (seq, event_id, lead_key, type, occurred_at, received_at, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(event_id) DO NOTHING"
         )
         for index in events.indices {
             let slot: Int
             if let leadID = events[index].event.leadId {
-                if let known = slots[leadID] {
+                if let known = touched.slot(id: leadID) {
                     slot = known
                 } else if let stored = try claim(id: leadID) {
-                    slot = add(stored)
+                    slot = touched.add(stored)
                 } else {
                     outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/lead_id", detail: "no lead with id \(leadID)")))
                     continue
                 }
             } else if let email = events[index].event.email {
-                if let id = idByEmail[email], let known = slots[id] {
+                if let known = touched.slot(email: email) {
                     slot = known
                 } else if let stored = try claim(email: email) {
-                    slot = add(stored)
-                    idByEmail[email] = stored.working.id
+                    slot = touched.add(stored)
                 } else {
                     // An event for an unknown e-mail creates a bare lead (spec §4).
                     var working = try makeLead(Lead(email: email), now: now)
                     try scorer.update(&working.state, with: working.lead)
-                    slot = add(CachedLead(working))
-                    idByEmail[email] = working.id
+                    slot = touched.add(CachedLead(working))
                 }
             } else {
                 outcomes.append(.rejected(ValidationIssue(pointer: "/\(index)/email", detail: "either email or lead_id is required")))
                 continue
             }
-            let lead = leads[slot]
+            let lead = touched.leads[slot].lead
             if lead.working.isNew {
                 // The lead row must exist before its events reference it; a new lead is settled even if all its events were duplicates.
                 try insertLeadRow(lead.working, now: now)
                 lead.working.isNew = false
                 lead.working.rowIsPlaceholder = true
-                settles[slot] = true
+                touched.leads[slot].settle = true
             }
             let eventID = events[index].event.eventId!
             let seq = lastSeq + 1
@@ -286,20 +273,66 @@ final class LeadLedger {
             lastSeq = seq
             _ = try scorer.apply(events[index].event, to: &lead.working.state)
             lead.working.stateSeq = seq
-            stored[slot].append(EventPosition(occurredAt: occurredAt, seq: seq))
+            touched.leads[slot].stored.append(EventPosition(occurredAt: occurredAt, seq: seq))
             if lead.working.rowLagsFrom == nil { lead.working.rowLagsFrom = seq }
-            settles[slot] = true
+            touched.leads[slot].settle = true
             outcomes.append(.accepted(eventID: eventID, leadID: lead.working.id))
         }
         // In the order of their first new event: rows begin to lag in event
         // order, which the watermark relies on.
-        for slot in leads.indices.sorted(by: { (leads[$0].working.rowLagsFrom ?? .max) < (leads[$1].working.rowLagsFrom ?? .max) }) {
-            let lead = leads[slot]
-            if !stored[slot].isEmpty { lead.working.pending = .appending(stored[slot], to: lead.working.pending) }
-            if settles[slot] { try settleEvents(&lead.working, now: now) }
+        if touched.leads.count > 1 {
+            touched.leads.sort { ($0.lead.working.rowLagsFrom ?? .max) < ($1.lead.working.rowLagsFrom ?? .max) }
+        }
+        for entry in touched.leads {
+            let lead = entry.lead
+            if !entry.stored.isEmpty { lead.working.pending = .appending(entry.stored, to: lead.working.pending) }
+            if entry.settle { try settleEvents(&lead.working, now: now) }
             remember(lead)
         }
         return outcomes
+    }
+
+    /// The leads one ingestion job works on, found again by id or e-mail
+    /// for its later events. Most jobs touch one lead (a single event): a
+    /// scan of a few costs less than hashing the key, so the indexes by id
+    /// and e-mail are built only for jobs that touch many.
+    private struct TouchedLeads {
+        struct Entry {
+            let lead: CachedLead
+            /// The lead took in an event or is new: settle it at the job's end.
+            var settle = false
+            /// The positions of the events it took in.
+            var stored: [EventPosition] = []
+        }
+
+        var leads: [Entry] = []
+        private var byID: [String: Int] = [:]
+        private var byEmail: [String: Int] = [:]
+        private static let scanned = 8
+
+        func slot(id: String) -> Int? {
+            leads.count <= Self.scanned ? leads.firstIndex { $0.lead.working.id == id } : byID[id]
+        }
+
+        func slot(email: String) -> Int? {
+            leads.count <= Self.scanned ? leads.firstIndex { $0.lead.working.lead.email == email } : byEmail[email]
+        }
+
+        /// Adds a lead not touched yet; returns its slot.
+        mutating func add(_ lead: CachedLead) -> Int {
+            leads.append(Entry(lead: lead))
+            if leads.count == Self.scanned + 1 {
+                for (slot, entry) in leads.enumerated() { index(entry.lead, at: slot) }
+            } else if leads.count > Self.scanned {
+                index(lead, at: leads.count - 1)
+            }
+            return leads.count - 1
+        }
+
+        private mutating func index(_ lead: CachedLead, at slot: Int) {
+            byID[lead.working.id] = slot
+            byEmail[lead.working.lead.email] = slot
+        }
     }
 
     /// Erases a lead with its events, handoffs and undelivered messages.
@@ -753,8 +786,9 @@ final class LeadLedger {
                 idByEmail = idByEmail.filter { cache[$0.value] != nil }
             }
             cache[id] = lead
+            // A lead's address never changes while it is cached: mapped once, as it joins.
+            idByEmail[lead.working.lead.email] = id
         }
-        idByEmail[lead.working.lead.email] = id
     }
 
     /// The lead to change in place: the cached one, or one read from its
