@@ -53,21 +53,20 @@ final class LaggingRows: Sendable {
     /// Every entry, for reads of many rows (a copy on write: O(1) here).
     func snapshot() -> [String: Entry] { entries.withLock { $0.byID } }
 
-    /// Sets (or, for nil, removes) the entries of these lead ids, after
-    /// dropping every entry with `replacingAll`, in one step for readers.
-    func apply(_ changes: [String: Entry?], replacingAll: Bool = false) {
+    /// Sets (or, for nil, removes) the entries of these lead ids in order,
+    /// after dropping every entry with `replacingAll`, in one step for readers.
+    func apply(_ changes: [(id: String, entry: Entry?)], replacingAll: Bool = false) {
         guard !changes.isEmpty || replacingAll else { return }
         entries.withLock { entries in
             if replacingAll { entries = Entries() }
-            // Removals first: a deleted lead's address may belong to a new lead in the same commit.
-            for (id, change) in changes where change == nil {
-                if let removed = entries.byID.removeValue(forKey: id), entries.idByEmail[removed.email] == id {
+            for (id, change) in changes {
+                if let change {
+                    // A lead's e-mail never changes: map it once, when the lead first lags.
+                    if entries.byID.updateValue(change, forKey: id) == nil { entries.idByEmail[change.email] = id }
+                } else if let removed = entries.byID.removeValue(forKey: id), entries.idByEmail[removed.email] == id {
+                    // In order: a deleted lead's address may belong to a new lead later in the same commit.
                     entries.idByEmail.removeValue(forKey: removed.email)
                 }
-            }
-            for case let (id, change?) in changes {
-                // A lead's e-mail never changes: map it once, when the lead first lags.
-                if entries.byID.updateValue(change, forKey: id) == nil { entries.idByEmail[change.email] = id }
             }
         }
     }

@@ -47,6 +47,8 @@ final class LeadLedger {
         var stateSeq: Int64 = 0
         /// The first event the lead's row does not include yet.
         var rowLagsFrom: Int64?
+        /// The lag since `rowLagsFrom` is registered in `lagging` (until the row is written).
+        var lagRegistered = false
         /// The events after the row's `state_seq`, not in `lead_events` yet.
         var pending: PendingEvents?
         /// The score as of the last settle, for a row written behind.
@@ -135,8 +137,9 @@ final class LeadLedger {
     /// The lagging states were dropped (a failed commit): the next job first
     /// rebuilds them from the events, and no watermark is written meanwhile.
     private var needsRecovery = false
-    /// Changes to `laggingRows` made by the open transaction, applied once it commits.
-    private var stagedLags: [String: LaggingRows.Entry?] = [:]
+    /// Changes to `laggingRows` made by the open transaction, in order (a
+    /// lead's later change overrides its earlier), applied once it commits.
+    private var stagedLags: [(id: String, entry: LaggingRows.Entry?)] = []
     private var replaceLags = false
     /// For other threads: how many rows lag (the store's idle flush reads it).
     let laggingCount = Atomic<Int>(0)
@@ -437,22 +440,22 @@ final class LeadLedger {
     // MARK: Rows written behind
 
     /// The row lags: remember since when, and tell readers which events it lacks.
-    private func markLagging(_ working: WorkingLead) {
-        if lagging[working.id] == nil, let first = working.rowLagsFrom {
+    private func markLagging(_ working: inout WorkingLead) {
+        if !working.lagRegistered, let first = working.rowLagsFrom {
             let lag = Lag(id: working.id, firstSeq: first, since: .now)
             lagging[working.id] = lag
             lagQueue.append(lag)
+            working.lagRegistered = true
         }
-        stagedLags[working.id] = LaggingRows.Entry(
+        stagedLags.append((working.id, LaggingRows.Entry(
             id: working.id, email: working.lead.email, updatedAt: working.updatedAt, stateSeq: working.stateSeq, pending: working.pending
-        )
+        )))
     }
 
-    /// The row was written (or deleted): it no longer lags.
+    /// The row was written (or deleted): it no longer lags. Only a lagging
+    /// row can have an entry, published or staged.
     private func rowCaughtUp(_ id: String) {
-        if lagging.removeValue(forKey: id) != nil || stagedLags[id] != nil {
-            stagedLags[id] = .some(nil)
-        }
+        if lagging.removeValue(forKey: id) != nil { stagedLags.append((id, nil)) }
     }
 
     /// Writes the rows that have lagged for `rowFlushDelay` (all of them
@@ -549,7 +552,7 @@ final class LeadLedger {
             guard working.rowLagsFrom != nil else { continue }
             working.pending = .appending(pending[key] ?? [], to: nil)
             working.settledScore = try scorer.result(of: working.state, at: now).score
-            markLagging(working)
+            markLagging(&working)
             cache[working.id] = CachedLead(working)
             idByEmail[working.lead.email] = working.id
         }
@@ -581,7 +584,7 @@ final class LeadLedger {
         guard !stagedLags.isEmpty || replaceLags else { return nil }
         let laggingRows = self.laggingRows, changes = stagedLags, replacingAll = replaceLags
         replaceLags = false
-        stagedLags = [:]
+        stagedLags = []
         return { laggingRows.apply(changes, replacingAll: replacingAll) }
     }
 
@@ -616,7 +619,7 @@ final class LeadLedger {
             if let decision = scorer.lifecycle.evaluate(working.lifecycle, summary: summary, at: now), !decision.changed, decision.handoff == nil {
                 working.updatedAt = now
                 working.settledScore = summary.score
-                markLagging(working)
+                markLagging(&working)
                 return
             }
         }
@@ -658,7 +661,7 @@ final class LeadLedger {
         working.updatedAt = now
         working.settledScore = result.score
         if rowMayLag && !decision.changed && decision.handoff == nil && rowCanLag(working) {
-            markLagging(working)
+            markLagging(&working)
         } else {
             if working.isNew {
                 try insertLeadRow(working, now: now)
@@ -727,6 +730,7 @@ final class LeadLedger {
             working.pending = nil
         }
         working.rowLagsFrom = nil
+        working.lagRegistered = false
         working.rowIsPlaceholder = false
         rowCaughtUp(working.id)
     }
