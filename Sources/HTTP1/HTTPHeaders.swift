@@ -38,12 +38,16 @@ public struct HTTPHeaders: Sendable, Sequence, ExpressibleByDictionaryLiteral {
             .filter { !$0.isEmpty }
     }
 
-    public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
+    public mutating func add(_ name: String, _ value: String) {
+        // Room for the few fields a response gets, so adding them does not reallocate each time.
+        if fields.isEmpty { fields.reserveCapacity(4) }
+        fields.append((name: name, value: value))
+    }
 
     /// Replaces every field named `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)
-        fields.append((name: name, value: value))
+        add(name, value)
     }
 
     public mutating func remove(_ name: String) {

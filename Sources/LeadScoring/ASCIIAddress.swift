@@ -8,6 +8,7 @@ enum ASCIIAddress {
     /// `.some(nil)`: ASCII but not a valid address; `nil`: not ASCII, use the Unicode path.
     static func normalizedEmail(_ raw: String) -> String?? {
         var raw = raw
+        let original = raw
         return raw.withUTF8 { bytes -> String?? in
             guard let (start, end) = trimmedASCII(bytes) else { return nil }
             let length = end - start
@@ -28,6 +29,10 @@ enum ASCIIAddress {
             }
             guard at > start, at - start <= 64, at + 1 < end else { return .some(nil) }
             guard isDomainName(UnsafeBufferPointer(rebasing: bytes[(at + 1)..<end])) else { return .some(nil) }
+            // Most addresses arrive normalised already: keep the string rather than copy it.
+            if start == 0, end == bytes.count, !bytes.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) {
+                return .some(original)
+            }
             return .some(lowercased(UnsafeBufferPointer(rebasing: bytes[start..<end])))
         }
     }

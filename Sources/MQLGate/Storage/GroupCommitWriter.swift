@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The one thread that writes to the database. Every write is a job; the
 /// writer runs jobs as they come, in one open transaction, and commits it
@@ -82,6 +83,8 @@ final class GroupCommitWriter: @unchecked Sendable {
     private var submitted = 0
     /// The last job that must be committed without waiting for more.
     private var commitPoint = 0
+    /// Whether `commitPoint < submitted`, readable without the lock.
+    private let holding = Atomic<Bool>(false)
     private let maxJobsPerCommit: Int
     /// How long held jobs may keep a commit open waiting for `releaseHeld()`.
     let maxHold: Duration
@@ -111,6 +114,7 @@ final class GroupCommitWriter: @unchecked Sendable {
         pending.append(job)
         submitted += 1
         if !held { commitPoint = submitted }
+        holding.store(commitPoint < submitted, ordering: .relaxed)
         condition.signal()
         condition.unlock()
     }
@@ -118,11 +122,16 @@ final class GroupCommitWriter: @unchecked Sendable {
     /// Every job submitted so far may be committed: the caller has
     /// submitted all it meant to hold together.
     func releaseHeld() {
+        // Every request of a burst releases; the first does it for all.
+        // Skipping when nothing looks held is safe: a job held meanwhile by
+        // another thread is released by that thread's own call.
+        guard holding.load(ordering: .relaxed) else { return }
         condition.lock()
         if commitPoint < submitted {
             commitPoint = submitted
             condition.signal()
         }
+        holding.store(false, ordering: .relaxed)
         condition.unlock()
     }
 
